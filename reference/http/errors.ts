@@ -1,0 +1,64 @@
+/**
+ * The one error table of the reference registry (like distribution's registry/api/errcode): every
+ * way a request can fail, registered once with the spec error code (spec §"Error Codes", a closed
+ * set: spec/error-codes.ts) and the HTTP status it is sent with. Store errors map by kind; the
+ * HTTP layer adds the few failures only it can see.
+ */
+import type { ErrorCode } from '../../spec/error-codes.ts';
+import type { StoreErrorKind } from '../store/errors.ts';
+
+export type HttpErrorKind =
+  | StoreErrorKind
+  | 'DELETE_DISABLED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'ROUTE_UNKNOWN'
+  | 'DIGEST_MISSING'
+  | 'CONTENT_RANGE_INVALID'
+  | 'PAGINATION_INVALID'
+  | 'RANGE_NOT_SATISFIABLE';
+
+export interface ErrorEntry {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Where the spec fixes this response, or why this code was chosen. */
+  readonly why: string;
+}
+
+export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
+  NAME_INVALID: { code: 'NAME_INVALID', status: 400, why: 'name fails the <name> grammar' },
+  NAME_UNKNOWN: { code: 'NAME_UNKNOWN', status: 404, why: 'tags/list of a repository that does not exist (end-8a)' },
+  TAG_INVALID: { code: 'MANIFEST_INVALID', status: 400, why: 'tag fails the <reference> grammar; the closed code set has no tag code' },
+  DIGEST_INVALID: { code: 'DIGEST_INVALID', status: 400, why: 'digest fails the digest grammar' },
+  DIGEST_UNSUPPORTED: { code: 'DIGEST_INVALID', status: 400, why: 'algorithm other than sha256/sha512 (end-4c: 400)' },
+  DIGEST_MISMATCH: { code: 'DIGEST_INVALID', status: 400, why: 'content does not match the digest given (end-6, end-7)' },
+  DIGEST_MISSING: { code: 'DIGEST_INVALID', status: 400, why: 'PUT closing an upload without ?digest= (end-6)' },
+  BLOB_UNKNOWN: { code: 'BLOB_UNKNOWN', status: 404, why: 'end-2, end-10' },
+  BLOB_REFERENCED: { code: 'DENIED', status: 403, why: 'a manifest still references the blob; delete it first' },
+  UPLOAD_UNKNOWN: { code: 'BLOB_UPLOAD_UNKNOWN', status: 404, why: 'end-5, end-6, end-13, end-14' },
+  UPLOAD_INVALID: { code: 'BLOB_UPLOAD_INVALID', status: 400, why: 'chunk length disagrees with Content-Range/Content-Length' },
+  UPLOAD_OUT_OF_ORDER: { code: 'BLOB_UPLOAD_INVALID', status: 416, why: 'chunk not starting at the current size MUST get 416' },
+  CONTENT_RANGE_INVALID: { code: 'BLOB_UPLOAD_INVALID', status: 400, why: 'Content-Range MUST match ^[0-9]+-[0-9]+$' },
+  MANIFEST_UNKNOWN: { code: 'MANIFEST_UNKNOWN', status: 404, why: 'end-3, end-9' },
+  MANIFEST_INVALID: { code: 'MANIFEST_INVALID', status: 400, why: 'end-7' },
+  MANIFEST_BLOB_UNKNOWN: { code: 'MANIFEST_BLOB_UNKNOWN', status: 400, why: 'config, layer or child missing (end-7)' },
+  MANIFEST_TOO_LARGE: { code: 'SIZE_INVALID', status: 413, why: 'manifest above 4 MiB: 413 (end-7)' },
+  DELETE_DISABLED: { code: 'UNSUPPORTED', status: 405, why: 'deletes disabled by configuration (end-9, end-10)' },
+  METHOD_NOT_ALLOWED: { code: 'UNSUPPORTED', status: 405, why: 'method not defined for this endpoint' },
+  ROUTE_UNKNOWN: { code: 'NAME_UNKNOWN', status: 404, why: 'no endpoint at this path' },
+  PAGINATION_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'n is not a non-negative integer; the closed code set has no pagination code' },
+  RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, why: 'Range outside the blob (RFC 9110 §15.5.17)' },
+};
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly kind: HttpErrorKind;
+  readonly detail: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(kind: HttpErrorKind, message: string, detail?: unknown, headers: Record<string, string> = {}) {
+    super(message);
+    this.kind = kind;
+    this.detail = detail;
+    this.headers = headers;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference> (spec end-3, end-7, end-7b, end-9).
+ * Manifests are stored byte-exact and served with the Content-Type they were pushed with,
+ * Docker-Content-Digest and Content-Length. PUT reads at most 4 MiB (413 above), answers
+ * OCI-Subject when the manifest has a subject and one OCI-Tag per ?tag= parameter.
+ */
+import type { IncomingMessage } from 'node:http';
+import { MANIFEST_MAX_BYTES } from '../../spec/media-types.ts';
+import { parseReference, type StoredManifest } from '../store/manifests.ts';
+import { HttpError } from './errors.ts';
+import { sendEmpty } from './respond.ts';
+import type { Context } from './context.ts';
+
+export async function getManifest(ctx: Context): Promise<void> {
+  const { store, faults } = ctx.config;
+  if (faults.has('invalid-digest-500') && ctx.ref.includes(':')) parseDigestOr500(ctx.ref);
+  const reformat = faults.has('manifest-reformatted');
+  const found: StoredManifest & { body?: Buffer } =
+    ctx.req.method !== 'HEAD' || reformat ? await store.manifests.get(ctx.name, ctx.ref) : await store.manifests.resolve(ctx.name, ctx.ref);
+  let body = found.body;
+  if (reformat && body) body = Buffer.from(JSON.stringify(JSON.parse(body.toString('utf8')), null, 3));
+  ctx.res.writeHead(200, {
+    'Content-Type': faults.has('manifest-content-type-wrong') ? 'application/json' : found.mediaType,
+    'Content-Length': body?.length ?? found.size,
+    ...(faults.has('manifest-digest-header-missing') ? {} : { 'Docker-Content-Digest': found.digest }),
+    ETag: `"${found.digest}"`,
+  });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+}
+
+/** The fault invalid-digest-500: a malformed digest escapes as an internal error. */
+function parseDigestOr500(reference: string): void {
+  try {
+    parseReference(reference);
+  } catch {
+    throw new Error(`unparsable digest ${reference}`);
+  }
+}
+
+export async function putManifest(ctx: Context): Promise<void> {
+  const body = await readLimited(ctx.req, MANIFEST_MAX_BYTES);
+  const extraTags = ctx.url.searchParams.getAll('tag');
+  const result = await ctx.config.store.manifests.put(ctx.name, ctx.ref, ctx.req.headers['content-type'], body, extraTags);
+  const headers: Record<string, string | string[]> = {
+    Location: `/v2/${ctx.name}/manifests/${result.digest}`,
+    'Docker-Content-Digest': result.digest,
+  };
+  if (result.subject !== undefined && !ctx.config.faults.has('subject-header-missing')) headers['OCI-Subject'] = result.subject;
+  if (extraTags.length > 0) headers['OCI-Tag'] = [...result.tags];
+  sendEmpty(ctx.res, 201, headers);
+}
+
+export async function deleteManifest(ctx: Context): Promise<void> {
+  const { deletes } = ctx.config;
+  const byDigest = parseReference(ctx.ref).kind === 'digest';
+  if (byDigest ? !deletes.manifests : !deletes.tags) {
+    throw new HttpError('DELETE_DISABLED', byDigest ? 'manifest deletion is disabled on this registry' : 'tag deletion is disabled on this registry');
+  }
+  await ctx.config.store.manifests.delete(ctx.name, ctx.ref);
+  sendEmpty(ctx.res, 202);
+}
+
+/**
+ * Reads a request body of at most `limit` bytes; MANIFEST_TOO_LARGE (413) past it. The rest of an
+ * oversized body is drained, not buffered, and the connection closed after the answer.
+ */
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = new HttpError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { limit }, { Connection: 'close' });
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume();
+      reject(tooLarge);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (total > limit) return; // draining an oversized body
+      total += chunk.length;
+      if (total <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks.length = 0;
+      reject(tooLarge);
+    });
+    req.on('end', () => {
+      if (total <= limit) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The image store: one object over the on-disk layout with the API of zot's early ImageStore
+ * (shared/seed/zot-storage.go.txt) — blobs, uploads, manifests, tags, referrers, gc, scrub —
+ * without its defects (spec-notes §10). It knows nothing of HTTP; reference/http is one front.
+ */
+import { KeyedMutex } from './keyed-mutex.ts';
+import { Layout } from './layout.ts';
+import { BlobStore, type BlobInfo } from './blobs.ts';
+import { UploadStore } from './uploads.ts';
+import { ManifestStore } from './manifests.ts';
+import { GarbageCollector, type GcOptions, type GcReport } from './gc.ts';
+import { scrub, type ScrubReport } from './scrub.ts';
+import { StoreError } from './errors.ts';
+import { parseDigest } from './digest.ts';
+import { NO_FAULTS, type Faults } from '../faults.ts';
+
+export class ImageStore {
+  readonly layout: Layout;
+  readonly blobs: BlobStore;
+  readonly uploads: UploadStore;
+  readonly manifests: ManifestStore;
+  readonly #gc: GarbageCollector;
+  /** One lock per repository: index.json updates, blob arrivals and GC of that repository. */
+  readonly #repoLocks = new KeyedMutex();
+
+  private constructor(root: string, faults: Faults) {
+    this.layout = new Layout(root);
+    this.blobs = new BlobStore(this.layout, this.#repoLocks, faults);
+    this.uploads = new UploadStore(this.layout, this.blobs, faults);
+    this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks, faults);
+    this.#gc = new GarbageCollector(this.layout, this.blobs, this.uploads, this.manifests, this.#repoLocks, faults);
+  }
+
+  /** `faults` injects deviations from the spec for the fault catalog (reference/faults.ts); none by default. */
+  static async open(root: string, faults: Faults = NO_FAULTS): Promise<ImageStore> {
+    const store = new ImageStore(root, faults);
+    await store.layout.init();
+    return store;
+  }
+
+  /**
+   * Cross-repository mount (spec "Mounting a blob from another repository"). With `from`, only
+   * that repository is a source; without it, every repository is (automatic content discovery).
+   * Returns false when no source holds the blob: the caller falls back to an upload session.
+   */
+  async mountBlob(name: string, digest: string, from: string | undefined): Promise<boolean> {
+    this.layout.repoDir(name);
+    parseDigest(digest);
+    const sources = from !== undefined ? [from] : await this.layout.listRepositories();
+    for (const source of sources) {
+      if (source !== name && (await this.blobs.mount(source, name, digest))) return true;
+    }
+    return from === name && (await this.blobs.has(name, digest));
+  }
+
+  /**
+   * Deletes a blob unless a manifest of the repository references it (the seed deleted blobs
+   * still in use: spec-notes §10): BLOB_REFERENCED then, and the manifest must go first.
+   */
+  async deleteBlob(name: string, digest: string): Promise<void> {
+    parseDigest(digest);
+    await this.#repoLocks.run(name, async () => {
+      await this.blobs.stat(name, digest);
+      const index = await this.layout.readIndex(name);
+      for (const entry of index?.manifests ?? []) {
+        const summary = entry.digest === digest ? undefined : await this.manifests.summary(name, entry.digest, entry.mediaType);
+        const references = entry.digest === digest || summary?.blobs.some((b) => b.digest === digest) || summary?.manifests.some((m) => m.digest === digest);
+        if (references) {
+          throw new StoreError('BLOB_REFERENCED', `blob ${digest} is referenced by manifest ${entry.digest}`, { digest, manifest: entry.digest });
+        }
+      }
+      await this.blobs.remove(name, digest);
+    });
+  }
+
+  async statBlob(name: string, digest: string): Promise<BlobInfo> {
+    return this.blobs.stat(name, digest);
+  }
+
+  async collectGarbage(options: GcOptions): Promise<GcReport> {
+    return this.#gc.run(options);
+  }
+
+  async scrub(): Promise<ScrubReport> {
+    return scrub(this.layout, this.blobs, this.manifests);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * One async mutex per key (a repository name or an upload id). Read-modify-write of index.json
+ * runs under its repository's key, so concurrent tag updates never lose one another (the seed
+ * declared a mutex and never used it: spec-notes §10). Streaming a blob never takes a repository
+ * key, so a large upload never blocks manifest pushes.
+ */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, critical: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => mine);
+    this.#tails.set(key, tail);
+    await previous;
+    try {
+      return await critical();
+    } finally {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+
+  /** Number of keys with a holder or waiters; lets tests see that nothing leaks. */
+  get size(): number {
+    return this.#tails.size;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The on-disk layout. Every repository is a valid OCI image layout (image-spec image-layout.md):
+ *
+ *   <root>/repositories/<url-encoded name>/oci-layout
+ *   <root>/repositories/<url-encoded name>/index.json      tags as org.opencontainers.image.ref.name
+ *   <root>/repositories/<url-encoded name>/blobs/<alg>/<hex>
+ *   <root>/uploads/<upload id>/{data,session.json}          outside every blobs tree
+ *
+ * Names are flattened with encodeURIComponent ("library/ubuntu" → "library%2Fubuntu") so that one
+ * repository's directory can never sit inside another's layout ("a" and "a/blobs" are both valid
+ * names). Every name, tag and digest is checked against the spec grammar before a path is built,
+ * so no request can reach outside the root (the seed never validated names: spec-notes §10). A
+ * name whose flattened form exceeds a file name's 255 bytes (each "/" becomes three characters)
+ * is NAME_INVALID too: the file system could not hold its directory.
+ */
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NAME_MAX_LENGTH, NAME_PATTERN, TAG_PATTERN } from '../../spec/grammars.ts';
+import { IMAGE_LAYOUT_VERSION, OCI_INDEX } from '../../spec/media-types.ts';
+import { StoreError, isNotFound } from './errors.ts';
+import { createFileExclusive, writeFileAtomic } from './fs-atomic.ts';
+import type { ParsedDigest } from './digest.ts';
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  urls?: string[];
+  [field: string]: unknown;
+}
+
+export interface ImageIndex {
+  schemaVersion: 2;
+  mediaType: typeof OCI_INDEX;
+  manifests: Descriptor[];
+}
+
+/** Longest file name (one path component) of ext4, xfs, btrfs and tmpfs, in bytes. */
+const FILE_NAME_MAX_BYTES = 255;
+
+export function validateName(name: string): void {
+  // The grammar admits only ASCII, so the flattened name's length is its length in bytes.
+  if (name.length > NAME_MAX_LENGTH || !NAME_PATTERN.test(name) || encodeURIComponent(name).length > FILE_NAME_MAX_BYTES) {
+    throw new StoreError('NAME_INVALID', `invalid repository name ${JSON.stringify(name)}`, { name });
+  }
+}
+
+export function validateTag(tag: string): void {
+  if (!TAG_PATTERN.test(tag)) {
+    throw new StoreError('TAG_INVALID', `invalid tag ${JSON.stringify(tag)}`, { tag });
+  }
+}
+
+export class Layout {
+  readonly root: string;
+  readonly repositoriesDir: string;
+  readonly uploadsDir: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.repositoriesDir = join(root, 'repositories');
+    this.uploadsDir = join(root, 'uploads');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.repositoriesDir, { recursive: true });
+    await mkdir(this.uploadsDir, { recursive: true });
+  }
+
+  repoDir(name: string): string {
+    validateName(name);
+    return join(this.repositoriesDir, encodeURIComponent(name));
+  }
+
+  blobPath(name: string, digest: ParsedDigest): string {
+    return join(this.repoDir(name), 'blobs', digest.algorithm, digest.encoded);
+  }
+
+  async repoExists(name: string): Promise<boolean> {
+    try {
+      return (await stat(join(this.repoDir(name), 'index.json'))).isFile();
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Creates the repository's image layout if it does not exist yet. */
+  async ensureRepo(name: string): Promise<void> {
+    if (await this.repoExists(name)) return;
+    const dir = this.repoDir(name);
+    await mkdir(join(dir, 'blobs'), { recursive: true });
+    // Exclusive creation: a concurrent writer's index.json is never replaced by an empty one.
+    await createFileExclusive(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
+    await createFileExclusive(join(dir, 'index.json'), serializeIndex(emptyIndex()));
+  }
+
+  /** The repository's index.json, or undefined when the repository does not exist. */
+  async readIndex(name: string): Promise<ImageIndex | undefined> {
+    let text: string;
+    try {
+      text = await readFile(join(this.repoDir(name), 'index.json'), 'utf8');
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    return parseIndex(text);
+  }
+
+  /** Atomic: temp file, fsync, rename. Callers hold the repository lock. */
+  async writeIndex(name: string, index: ImageIndex): Promise<void> {
+    await writeFileAtomic(join(this.repoDir(name), 'index.json'), serializeIndex(index));
+  }
+
+  /** Every repository name in the store, sorted. Directories that are not valid names are ignored. */
+  async listRepositories(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.repositoriesDir);
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+    const names: string[] = [];
+    for (const entry of entries) {
+      let name: string;
+      try {
+        name = decodeURIComponent(entry);
+        validateName(name);
+      } catch {
+        continue;
+      }
+      if (encodeURIComponent(name) === entry) names.push(name);
+    }
+    return names.sort();
+  }
+}
+
+export function emptyIndex(): ImageIndex {
+  return { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
+}
+
+export function serializeIndex(index: ImageIndex): string {
+  return `${JSON.stringify(index, null, 2)}\n`;
+}
+
+/** Parses index.json; throws a plain Error when it is damaged (scrub reports it). */
+export function parseIndex(text: string): ImageIndex {
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as ImageIndex).manifests)) {
+    throw new Error('index.json is not an image index');
+  }
+  const index = value as ImageIndex;
+  return { schemaVersion: 2, mediaType: OCI_INDEX, manifests: index.manifests };
+}

@@ -1,0 +1,271 @@
+/**
+ * Manifests, tags and referrers of a repository, kept in its index.json (spec "Pushing manifests",
+ * "Pulling manifests", "Listing tags", "Listing referrers", "Deleting manifests").
+ *
+ * index.json holds one descriptor per tag (annotated with org.opencontainers.image.ref.name) and
+ * one unannotated descriptor for each manifest that has no tag (pushed by digest, or left behind
+ * when its last tag moved away or was deleted). A manifest exists in the repository exactly when
+ * index.json lists its digest. Every read-modify-write of index.json runs under the repository's
+ * lock and is written atomically.
+ */
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ANNOTATION_REF_NAME, MANIFEST_MAX_BYTES } from '../../spec/media-types.ts';
+import { StoreError, isNotFound } from './errors.ts';
+import { digestOf, parseDigest, type ParsedDigest } from './digest.ts';
+import { emptyIndex, validateTag, type Descriptor, type ImageIndex, type Layout } from './layout.ts';
+import { parseManifest, type ManifestSummary } from './manifest-format.ts';
+import type { BlobStore } from './blobs.ts';
+import type { KeyedMutex } from './keyed-mutex.ts';
+import type { Faults } from '../faults.ts';
+
+export type Reference = { readonly kind: 'tag'; readonly tag: string } | { readonly kind: 'digest'; readonly digest: ParsedDigest };
+
+export interface StoredManifest {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+}
+
+export interface PutManifestResult {
+  readonly digest: string;
+  readonly subject: string | undefined;
+  readonly tags: readonly string[];
+}
+
+/** Parsed manifests are immutable (content-addressed), so a bounded cache is always correct. */
+const SUMMARY_CACHE_ENTRIES = 10_000;
+
+/** A reference is a tag or a digest, nothing else (spec "Pulling manifests"). */
+export function parseReference(reference: string): Reference {
+  if (reference.includes(':')) return { kind: 'digest', digest: parseDigest(reference) };
+  validateTag(reference);
+  return { kind: 'tag', tag: reference };
+}
+
+export function tagOf(entry: Descriptor): string | undefined {
+  return entry.annotations?.[ANNOTATION_REF_NAME];
+}
+
+export class ManifestStore {
+  readonly #layout: Layout;
+  readonly #blobs: BlobStore;
+  readonly #repoLocks: KeyedMutex;
+  readonly #summaries = new Map<string, ManifestSummary>();
+  readonly #faults: Faults;
+
+  constructor(layout: Layout, blobs: BlobStore, repoLocks: KeyedMutex, faults: Faults) {
+    this.#layout = layout;
+    this.#blobs = blobs;
+    this.#repoLocks = repoLocks;
+    this.#faults = faults;
+  }
+
+  /**
+   * Stores a manifest under a tag or its digest, plus any `extraTags` (spec main: PUT ?tag=).
+   * Config, layers and index children must already be in the repository (MANIFEST_BLOB_UNKNOWN),
+   * with the size their descriptors give (MANIFEST_INVALID); the subject need not exist (spec
+   * "Pushing Manifests with Subject").
+   */
+  async put(name: string, reference: string, contentType: string | undefined, body: Uint8Array, extraTags: readonly string[] = []): Promise<PutManifestResult> {
+    this.#layout.repoDir(name);
+    if (body.length > MANIFEST_MAX_BYTES) {
+      throw new StoreError('MANIFEST_TOO_LARGE', `manifest of ${body.length} bytes exceeds ${MANIFEST_MAX_BYTES}`, { limit: MANIFEST_MAX_BYTES });
+    }
+    const ref = parseReference(reference);
+    extraTags.forEach(validateTag);
+    const algorithm = ref.kind === 'digest' ? ref.digest.algorithm : 'sha256';
+    const unverified = ref.kind === 'digest' && this.#faults.has('manifest-digest-not-verified');
+    const digest = unverified ? ref.digest.digest : digestOf(algorithm, body);
+    if (ref.kind === 'digest' && ref.digest.digest !== digest) {
+      throw new StoreError('DIGEST_MISMATCH', `manifest has digest ${digest}, not ${reference}`, { expected: reference, actual: digest });
+    }
+    const summary = parseManifest(body, contentType);
+    const tags = [...new Set(ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags)];
+
+    const store = async (): Promise<PutManifestResult> => {
+      await this.#layout.ensureRepo(name);
+      const index = (await this.#layout.readIndex(name)) ?? emptyIndex();
+      await this.#checkReferences(name, index, summary);
+      await this.#blobs.write(name, parseDigest(digest), body);
+      this.#cache(digest, summary);
+      const entry: Descriptor = { mediaType: summary.mediaType, digest, size: body.length };
+      if (this.#faults.has('lost-tag-updates')) await sleep(5); // the unlocked window, as wide as a slow disk makes it
+      await this.#layout.writeIndex(name, withManifest(index, entry, tags, !this.#faults.has('tag-move-drops-old-manifest')));
+      return { digest, subject: summary.subject, tags };
+    };
+    return this.#faults.has('lost-tag-updates') ? store() : this.#repoLocks.run(name, store);
+  }
+
+  /** The manifest's bytes exactly as pushed, with its media type and digest. */
+  async get(name: string, reference: string): Promise<StoredManifest & { body: Buffer }> {
+    const entry = await this.resolve(name, reference);
+    const body = await this.#readBody(name, entry.digest);
+    return { mediaType: entry.mediaType, digest: entry.digest, size: body.length, body };
+  }
+
+  /** The index.json entry a tag or digest names; MANIFEST_UNKNOWN when there is none. */
+  async resolve(name: string, reference: string): Promise<StoredManifest> {
+    const ref = parseReference(reference);
+    const index = await this.#layout.readIndex(name);
+    const entry = index?.manifests.find((m) => (ref.kind === 'tag' ? tagOf(m) === ref.tag : m.digest === ref.digest.digest));
+    if (!entry) throw new StoreError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${name}`, { reference });
+    return { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
+  }
+
+  /**
+   * By digest: the manifest and every tag pointing to it go (the seed left other tags dangling:
+   * spec-notes §10). By tag: only that tag goes; the manifest stays, reachable by digest.
+   */
+  async delete(name: string, reference: string): Promise<void> {
+    const ref = parseReference(reference);
+    await this.#repoLocks.run(name, async () => {
+      const index = await this.#layout.readIndex(name);
+      const unknown = new StoreError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${name}`, { reference });
+      if (!index) throw unknown;
+      let manifests: Descriptor[];
+      if (ref.kind === 'digest') {
+        const first = index.manifests.findIndex((m) => m.digest === ref.digest.digest);
+        if (first === -1) throw unknown;
+        manifests = this.#faults.has('delete-manifest-leaves-tags')
+          ? index.manifests.filter((_, i) => i !== first)
+          : index.manifests.filter((m) => m.digest !== ref.digest.digest);
+      } else {
+        const tagged = index.manifests.find((m) => tagOf(m) === ref.tag);
+        if (!tagged) throw unknown;
+        manifests = this.#faults.has('delete-tag-deletes-manifest')
+          ? index.manifests.filter((m) => m.digest !== tagged.digest)
+          : index.manifests.filter((m) => m !== tagged);
+        if (!manifests.some((m) => m.digest === tagged.digest) && !this.#faults.has('delete-tag-deletes-manifest')) manifests.push(untagged(tagged));
+      }
+      await this.#layout.writeIndex(name, { ...index, manifests });
+    });
+  }
+
+  /**
+   * Tags in lexical (code point) order (spec "Listing tags"), or in index.json order when asked;
+   * NAME_UNKNOWN for a missing repository.
+   */
+  async tags(name: string, order: 'lexical' | 'index' = 'lexical'): Promise<string[]> {
+    const index = await this.#layout.readIndex(name);
+    if (!index) throw new StoreError('NAME_UNKNOWN', `repository ${name} not known`, { name });
+    const tags = new Set<string>();
+    for (const entry of index.manifests) {
+      const tag = tagOf(entry);
+      if (tag !== undefined) tags.add(tag);
+    }
+    return order === 'index' ? [...tags] : [...tags].sort(compareCodePoints);
+  }
+
+  /**
+   * Descriptors of every manifest whose subject is `digest`, with artifactType and annotations
+   * (spec "Listing referrers"), ordered by digest so pages are stable. Empty, never an error,
+   * when nothing refers to it or the repository does not exist.
+   */
+  async referrers(name: string, digest: string, artifactType?: string): Promise<Descriptor[]> {
+    parseDigest(digest);
+    const index = await this.#layout.readIndex(name);
+    if (!index) return [];
+    const found = new Map<string, Descriptor>();
+    for (const entry of index.manifests) {
+      if (found.has(entry.digest)) continue;
+      const summary = await this.summary(name, entry.digest, entry.mediaType);
+      if (summary?.subject !== digest) continue;
+      if (artifactType !== undefined && summary.artifactType !== artifactType) continue;
+      const descriptor: Descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
+      if (summary.artifactType !== undefined) descriptor.artifactType = summary.artifactType;
+      if (summary.annotations !== undefined) descriptor.annotations = summary.annotations;
+      found.set(entry.digest, descriptor);
+    }
+    return [...found.values()].sort((a, b) => compareCodePoints(a.digest, b.digest));
+  }
+
+  /** What a stored manifest references; undefined when its blob is missing or unreadable. */
+  async summary(name: string, digest: string, mediaType: string): Promise<ManifestSummary | undefined> {
+    const cached = this.#summaries.get(digest);
+    if (cached) return cached;
+    try {
+      const summary = parseManifest(await this.#readBody(name, digest), mediaType);
+      this.#cache(digest, summary);
+      return summary;
+    } catch (error) {
+      if (error instanceof StoreError) return undefined;
+      throw error;
+    }
+  }
+
+  async #checkReferences(name: string, index: ImageIndex, summary: ManifestSummary): Promise<void> {
+    for (const blob of summary.blobs) {
+      if (blob.urls !== undefined && blob.urls.length > 0) continue; // non-distributable: fetched elsewhere
+      let size: number;
+      try {
+        size = (await this.#blobs.stat(name, blob.digest)).size;
+      } catch (error) {
+        if (error instanceof StoreError && error.kind === 'BLOB_UNKNOWN') {
+          throw new StoreError('MANIFEST_BLOB_UNKNOWN', `blob ${blob.digest} unknown to repository ${name}`, { digest: blob.digest });
+        }
+        throw error;
+      }
+      if (size !== blob.size) {
+        throw new StoreError('MANIFEST_INVALID', `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`, { digest: blob.digest });
+      }
+    }
+    const present = new Map(index.manifests.map((m) => [m.digest, m.size]));
+    for (const child of summary.manifests) {
+      const size = present.get(child.digest);
+      if (size === undefined) {
+        throw new StoreError('MANIFEST_BLOB_UNKNOWN', `manifest ${child.digest} unknown to repository ${name}`, { digest: child.digest });
+      }
+      if (size !== child.size) {
+        throw new StoreError('MANIFEST_INVALID', `descriptor of ${child.digest} says ${child.size} bytes, the manifest has ${size}`, { digest: child.digest });
+      }
+    }
+  }
+
+  async #readBody(name: string, digest: string): Promise<Buffer> {
+    try {
+      return await readFile(this.#layout.blobPath(name, parseDigest(digest)));
+    } catch (error) {
+      if (isNotFound(error)) throw new StoreError('MANIFEST_UNKNOWN', `manifest ${digest} is missing from repository ${name}`, { digest });
+      throw error;
+    }
+  }
+
+  #cache(digest: string, summary: ManifestSummary): void {
+    this.#summaries.set(digest, summary);
+    if (this.#summaries.size > SUMMARY_CACHE_ENTRIES) {
+      const oldest = this.#summaries.keys().next().value;
+      if (oldest !== undefined) this.#summaries.delete(oldest);
+    }
+  }
+}
+
+/**
+ * index.json after storing `entry` under `tags`: moved tags leave their old manifest behind as
+ * an untagged entry (it stays pullable by digest); a manifest with no tag has one untagged entry.
+ */
+function withManifest(index: ImageIndex, entry: Descriptor, tags: readonly string[], keepDisplaced: boolean): ImageIndex {
+  const moving = (m: Descriptor): boolean => {
+    const tag = tagOf(m);
+    return tag !== undefined && tags.includes(tag);
+  };
+  const manifests = index.manifests.filter((m) => !moving(m) && !(tags.length > 0 && m.digest === entry.digest && tagOf(m) === undefined));
+  for (const displaced of keepDisplaced ? index.manifests.filter(moving) : []) {
+    if (displaced.digest !== entry.digest && !manifests.some((m) => m.digest === displaced.digest)) manifests.push(untagged(displaced));
+  }
+  if (tags.length === 0) {
+    if (!manifests.some((m) => m.digest === entry.digest)) manifests.push(entry);
+  } else {
+    for (const tag of tags) manifests.push({ ...entry, annotations: { [ANNOTATION_REF_NAME]: tag } });
+  }
+  return { ...index, manifests };
+}
+
+function untagged(entry: Descriptor): Descriptor {
+  const { annotations: _annotations, ...rest } = entry;
+  return rest;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,278 @@
+/**
+ * Blob upload sessions (spec "Pushing blobs": POST, PATCH, PUT, GET status, DELETE cancel) and the
+ * single-request pushes (POST ?digest=, POST + PUT monolithic). A session lives in
+ * <root>/uploads/<id>/ — outside every blobs tree — as `data` plus `session.json`, which binds it
+ * to one repository. Bytes are streamed to disk and hashed while streaming; the running hash is
+ * kept in memory (bounded) and recomputed from the file after a restart or for another algorithm.
+ * A chunk that fails half-way is truncated away, so a session is always a clean prefix.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { v4 as uuidv4, validate as isUuid } from 'uuid';
+import type { DigestAlgorithm } from '../../spec/grammars.ts';
+import { StoreError, isNotFound } from './errors.ts';
+import { HashingCounter, digestFile, finishHash, isSupportedAlgorithm, parseDigest } from './digest.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { validateName, type Layout } from './layout.ts';
+import type { BlobStore } from './blobs.ts';
+import type { Faults } from '../faults.ts';
+
+/** Where a chunk goes: `start`/`end` from Content-Range (inclusive), `length` from Content-Length. */
+export interface ChunkRange {
+  readonly start?: number;
+  readonly end?: number;
+  readonly length?: number;
+}
+
+interface SessionRecord {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly algorithm: DigestAlgorithm;
+}
+
+interface RunningHash {
+  readonly algorithm: DigestAlgorithm;
+  hash: Hash;
+  offset: number;
+}
+
+export interface SessionFile {
+  readonly path: string;
+  readonly mtimeMs: number;
+}
+
+/** Running hashes kept in memory at most; older sessions are rehashed from disk at PUT. */
+const MAX_RUNNING_HASHES = 1024;
+
+export class UploadStore {
+  readonly #layout: Layout;
+  readonly #blobs: BlobStore;
+  readonly #locks = new KeyedMutex();
+  readonly #hashes = new Map<string, RunningHash>();
+  readonly #faults: Faults;
+
+  constructor(layout: Layout, blobs: BlobStore, faults: Faults) {
+    this.#layout = layout;
+    this.#blobs = blobs;
+    this.#faults = faults;
+  }
+
+  /** Opens a session (POST); `algorithm` is the spec's `digest-algorithm` parameter. */
+  async create(name: string, algorithm: string = 'sha256'): Promise<string> {
+    validateName(name);
+    if (!isSupportedAlgorithm(algorithm)) {
+      throw new StoreError('DIGEST_UNSUPPORTED', `unsupported digest algorithm ${algorithm}`, { algorithm });
+    }
+    const id = uuidv4();
+    const dir = join(this.#layout.uploadsDir, id);
+    // Under the session's lock: GC never sees the directory half made and takes it for debris.
+    await this.#locks.run(id, async () => {
+      await mkdir(dir, { recursive: true });
+      await (await open(join(dir, 'data'), 'wx')).close();
+      const record: SessionRecord = { name, createdAt: new Date().toISOString(), algorithm };
+      await writeFileAtomic(join(dir, 'session.json'), JSON.stringify(record));
+    });
+    return id;
+  }
+
+  /** Bytes received so far (GET status). */
+  async size(name: string, id: string): Promise<number> {
+    await this.#session(name, id);
+    return this.#currentSize(id);
+  }
+
+  /** Appends a chunk (PATCH); with `start`, it must equal the current size (else out of order). */
+  async append(name: string, id: string, body: Readable, range: ChunkRange): Promise<number> {
+    return this.#locks.run(id, async () => {
+      const session = await this.#session(name, id);
+      return this.#append(id, session, body, range);
+    });
+  }
+
+  /** Closes a session (PUT ?digest=), with an optional last chunk; the blob enters the repository. */
+  async finish(name: string, id: string, digest: string, body?: Readable, range: ChunkRange = {}): Promise<number> {
+    const expected = parseDigest(digest);
+    return this.#locks.run(id, async () => {
+      const session = await this.#session(name, id);
+      const ignoreLastChunk = body !== undefined && this.#faults.has('put-last-chunk-ignored');
+      if (ignoreLastChunk) body.resume();
+      const size = body && !ignoreLastChunk ? await this.#append(id, session, body, range) : await this.#currentSize(id);
+      const running = this.#hashes.get(id);
+      const data = join(this.#layout.uploadsDir, id, 'data');
+      const actual =
+        running && running.algorithm === expected.algorithm && running.offset === size
+          ? finishHash(running.algorithm, running.hash.copy())
+          : await digestFile(data, expected.algorithm);
+      if (actual !== digest && !this.#faults.has('upload-digest-not-verified')) {
+        // Like Distribution, a failed commit ends the session; the client starts over.
+        await this.#remove(id);
+        throw new StoreError('DIGEST_MISMATCH', `upload has digest ${actual}, not ${digest}`, { expected: digest, actual });
+      }
+      await syncFile(data);
+      await this.#blobs.commit(name, expected, data);
+      await this.#remove(id);
+      return size;
+    });
+  }
+
+  /** Cancels a session (DELETE on the upload URL). */
+  async cancel(name: string, id: string): Promise<void> {
+    await this.#locks.run(id, async () => {
+      await this.#session(name, id);
+      if (this.#faults.has('cancelled-upload-accepts-data')) return;
+      await this.#remove(id);
+    });
+  }
+
+  /** A whole blob in one request (POST ?digest=): streamed to a temp file, verified, committed. */
+  async putWhole(name: string, digest: string, body: Readable): Promise<number> {
+    validateName(name);
+    const expected = parseDigest(digest);
+    const temp = join(this.#layout.uploadsDir, `.whole-${uuidv4()}`);
+    const counter = new HashingCounter(createHash(expected.algorithm));
+    try {
+      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx' }));
+      const actual = finishHash(expected.algorithm, counter.hash as Hash);
+      if (actual !== digest && !this.#faults.has('upload-digest-not-verified')) {
+        throw new StoreError('DIGEST_MISMATCH', `body has digest ${actual}, not ${digest}`, { expected: digest, actual });
+      }
+      await syncFile(temp);
+      await this.#blobs.commit(name, expected, temp);
+      return counter.bytes;
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  /** Session directories and stray temp files, with the time of their last write, for GC. */
+  async listFiles(): Promise<SessionFile[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.#layout.uploadsDir);
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+    const files: SessionFile[] = [];
+    for (const entry of entries) {
+      const path = join(this.#layout.uploadsDir, entry);
+      const probe = isUuid(entry) ? join(path, 'data') : path;
+      try {
+        files.push({ path, mtimeMs: (await stat(probe)).mtimeMs });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        files.push({ path, mtimeMs: 0 }); // a session without data is debris
+      }
+    }
+    return files;
+  }
+
+  /** Removes an expired session or temp file found by listFiles, under the session's lock. */
+  async expire(file: SessionFile, olderThanMs: number): Promise<boolean> {
+    const id = file.path.slice(this.#layout.uploadsDir.length + 1);
+    return this.#locks.run(id, async () => {
+      const probe = isUuid(id) ? join(file.path, 'data') : file.path;
+      const mtimeMs = await stat(probe).then((s) => s.mtimeMs, () => 0);
+      if (mtimeMs >= olderThanMs) return false; // written to since it was listed
+      this.#hashes.delete(id);
+      await rm(file.path, { recursive: true, force: true });
+      return true;
+    });
+  }
+
+  async #append(id: string, session: SessionRecord, body: Readable, range: ChunkRange): Promise<number> {
+    const data = join(this.#layout.uploadsDir, id, 'data');
+    const size = await this.#currentSize(id);
+    if (range.start !== undefined && range.start !== size && !this.#faults.has('chunk-out-of-order-accepted')) {
+      body.resume();
+      throw new StoreError('UPLOAD_OUT_OF_ORDER', `chunk starts at ${range.start}, upload has ${size} bytes`, { size });
+    }
+    const declared =
+      range.start !== undefined && range.end !== undefined ? range.end - range.start + 1 : range.length;
+    if (declared !== undefined && (declared < 0 || (range.length !== undefined && range.length !== declared))) {
+      body.resume();
+      throw new StoreError('UPLOAD_INVALID', 'Content-Range and Content-Length disagree', { range });
+    }
+    const running = this.#hashAt(id, session, size);
+    const before = running?.hash.copy();
+    const counter = new HashingCounter(running?.hash);
+    const rollback = async (): Promise<void> => {
+      await truncate(data, size);
+      if (running && before) running.hash = before;
+    };
+    try {
+      await pipeline(body, counter, createWriteStream(data, { flags: 'a' }));
+    } catch (error) {
+      await rollback();
+      throw error;
+    }
+    if (declared !== undefined && counter.bytes !== declared) {
+      await rollback();
+      throw new StoreError('UPLOAD_INVALID', `chunk declared ${declared} bytes, carried ${counter.bytes}`, { declared });
+    }
+    if (running) running.offset = size + counter.bytes;
+    return size + counter.bytes;
+  }
+
+  /** The running hash if it covers exactly the first `size` bytes; starts one for an empty session. */
+  #hashAt(id: string, session: SessionRecord, size: number): RunningHash | undefined {
+    const running = this.#hashes.get(id);
+    if (running && running.offset === size) return running;
+    this.#hashes.delete(id);
+    if (size !== 0) return undefined;
+    const fresh = { algorithm: session.algorithm, hash: createHash(session.algorithm), offset: 0 };
+    this.#remember(id, fresh);
+    return fresh;
+  }
+
+  #remember(id: string, running: RunningHash): void {
+    this.#hashes.set(id, running);
+    if (this.#hashes.size > MAX_RUNNING_HASHES) {
+      const oldest = this.#hashes.keys().next().value;
+      if (oldest !== undefined) this.#hashes.delete(oldest);
+    }
+  }
+
+  async #session(name: string, id: string): Promise<SessionRecord> {
+    validateName(name);
+    const unknown = new StoreError('UPLOAD_UNKNOWN', `upload ${id} unknown to repository ${name}`, { id });
+    if (!isUuid(id)) throw unknown;
+    let record: SessionRecord;
+    try {
+      record = JSON.parse(await readFile(join(this.#layout.uploadsDir, id, 'session.json'), 'utf8')) as SessionRecord;
+    } catch (error) {
+      if (isNotFound(error)) throw unknown;
+      throw error;
+    }
+    if (record.name !== name) throw unknown;
+    return record;
+  }
+
+  async #currentSize(id: string): Promise<number> {
+    try {
+      return (await stat(join(this.#layout.uploadsDir, id, 'data'))).size;
+    } catch (error) {
+      if (isNotFound(error)) throw new StoreError('UPLOAD_UNKNOWN', `upload ${id} is gone`, { id });
+      throw error;
+    }
+  }
+
+  async #remove(id: string): Promise<void> {
+    this.#hashes.delete(id);
+    await rm(join(this.#layout.uploadsDir, id), { recursive: true, force: true });
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
