@@ -1,0 +1,3 @@
+import { defineChecks } from './types.ts';
+
+export default defineChecks([]);

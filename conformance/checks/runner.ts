@@ -1,0 +1,50 @@
+/**
+ * Runs scripted checks one after another and turns each outcome into a result: CheckFailure →
+ * fail (MUST) or warn (SHOULD, MAY); CheckSkipped, a missing capability or a newer spec version →
+ * skip with the reason; anything else → error (the harness broke, not the registry).
+ */
+import { CheckFailure, CheckSkipped } from '../client/errors.ts';
+import type { Exchange } from '../client/exchange.ts';
+import type { Result } from '../report/types.ts';
+import type { CheckContext } from './context.ts';
+import type { Check } from './types.ts';
+
+/** Exchanges kept per non-passing result: enough to see what happened, bounded for big runs. */
+const EXCHANGES_PER_RESULT = 40;
+
+export function areaOf(id: string): string {
+  return id.split('.')[0] ?? id;
+}
+
+function selected(id: string, only: readonly string[], skip: readonly string[]): boolean {
+  const matches = (prefix: string): boolean => id === prefix || id.startsWith(`${prefix}.`) || id.startsWith(prefix);
+  return (only.length === 0 || only.some(matches)) && !skip.some(matches);
+}
+
+export function isSelected(check: Pick<Check, 'id'>, ctx: Pick<CheckContext, 'config'>): boolean {
+  return selected(check.id, ctx.config.only, ctx.config.skip);
+}
+
+export async function runCheck(check: Check, ctx: CheckContext): Promise<Result> {
+  const base = { id: check.id, title: check.title, level: check.level, spec: check.spec, area: areaOf(check.id), layer: 'scripted' as const, ...(check.nonNormative ? { nonNormative: true } : {}) };
+  const missing = (check.requires ?? []).filter((capability) => !ctx.config.capabilities[capability]);
+  if (missing.length > 0) return { ...base, status: 'skip', message: `registry declared without: ${missing.join(', ')}`, ms: 0 };
+  if (check.since === 'main' && ctx.config.specVersion !== 'main') {
+    return { ...base, status: 'skip', message: 'requirement added after v1.1.1 (use --spec-version main)', ms: 0 };
+  }
+  const mark = ctx.client.log.mark();
+  const started = performance.now();
+  const exchanges = (): Exchange[] => ctx.client.log.since(mark).slice(-EXCHANGES_PER_RESULT);
+  const ms = (): number => Math.round(performance.now() - started);
+  try {
+    const note = await check.run(ctx);
+    return { ...base, status: 'pass', message: note ?? '', ms: ms() };
+  } catch (error) {
+    if (error instanceof CheckSkipped) return { ...base, status: 'skip', message: error.message, ms: ms() };
+    if (error instanceof CheckFailure) {
+      return { ...base, status: check.level === 'MUST' ? 'fail' : 'warn', message: error.message, ms: ms(), exchanges: exchanges() };
+    }
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ...base, status: 'error', message, ms: ms(), exchanges: exchanges() };
+  }
+}

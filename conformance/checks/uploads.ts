@@ -1,0 +1,405 @@
+/**
+ * Blob uploads (spec "Pushing blobs", end-4a/4b/4c, end-5, end-6, end-13, end-14): POST opens a
+ * session (202 + Location, whose query the client keeps); monolithic POST+PUT and single POST
+ * ?digest=; chunked PATCHes with Content-Range, each answered 202 with Location and
+ * `Range: 0-<end>`, out of order → 416, the last chunk possibly in the PUT; the streamed PATCH real
+ * clients send (non-normative, also with Transfer-Encoding: chunked); upload status; cancel; the
+ * PUT's digest verified (400 DIGEST_INVALID, 400 without one); finished sessions are unknown
+ * (404 BLOB_UPLOAD_UNKNOWN); the empty blob; sha512 blobs (served once accepted, and under their
+ * own digest rather than a sha256 alias) and `?digest-algorithm=sha512`.
+ */
+import { randomUUID } from 'node:crypto';
+import { CheckFailure } from '../client/errors.ts';
+import { ensure, expectStatus } from '../client/expect.ts';
+import type { Reply } from '../client/registry-client.ts';
+import { content, randomBlob, type Content } from '../content.ts';
+import { EMPTY_BLOB_SHA256 } from '../../spec/grammars.ts';
+import { expectCodeIfJson, expectDigestHeaderIfPresent, expectLocationServes, expectServed } from './blobs.ts';
+import type { CheckContext } from './context.ts';
+import { defineChecks } from './types.ts';
+
+const OCTET = { 'Content-Type': 'application/octet-stream' };
+
+/** Chunks are at least this big, or OCI-Chunk-Min-Length when the registry asks for more. */
+const DEFAULT_CHUNK = 1024;
+/** A registry asking for chunks larger than this is not tested chunk by chunk (memory, time). */
+const MAX_CHUNK = 16 * 1024 * 1024;
+
+interface Session {
+  readonly url: string;
+  /** OCI-Chunk-Min-Length of the POST, 0 when absent. */
+  readonly minChunk: number;
+}
+
+/** The absolute URL of a reply's Location, or a failure naming `what`. */
+function locationOf(ctx: CheckContext, reply: Reply, what: string): string {
+  const location = reply.header('location');
+  if (location === undefined || location === '') throw new CheckFailure(`${what}: ${reply.status} without Location`, reply.exchange);
+  return ctx.client.resolve(location);
+}
+
+/** POST …/blobs/uploads/ (Content-Length: 0, as the chunked flow requires): 202 with Location. */
+async function open(ctx: CheckContext, repo: string): Promise<Session> {
+  const reply = await ctx.request('POST', `/v2/${repo}/blobs/uploads/`, { headers: { 'Content-Length': '0' } });
+  expectStatus(reply, [202], `POST /v2/${repo}/blobs/uploads/`);
+  const minChunk = Number(reply.header('oci-chunk-min-length') ?? 0);
+  return { url: locationOf(ctx, reply, 'POST upload'), minChunk: Number.isFinite(minChunk) && minChunk > 0 ? minChunk : 0 };
+}
+
+function chunkSize(ctx: CheckContext, session: Session): number {
+  if (session.minChunk > MAX_CHUNK) ctx.skip(`the registry asks for chunks of at least ${session.minChunk} bytes (OCI-Chunk-Min-Length)`);
+  return Math.max(DEFAULT_CHUNK, session.minChunk);
+}
+
+/** The `Range: 0-<end>` of a session reply must end at the last byte received (`received` - 1). */
+function expectRange(reply: Reply, received: number, what: string): void {
+  const range = reply.header('range');
+  const expected = `0-${received - 1}`;
+  ensure(range === expected, `${what}: expected header Range: ${expected}, got ${range === undefined ? 'none' : JSON.stringify(range)}`, reply);
+}
+
+/** PATCH one chunk with Content-Range; 202 with Location and Range; returns the next session URL. */
+async function patchChunk(ctx: CheckContext, url: string, bytes: Buffer, start: number, what: string): Promise<string> {
+  const end = start + bytes.length - 1;
+  const reply = await ctx.request('PATCH', url, {
+    body: bytes,
+    headers: { ...OCTET, 'Content-Range': `${start}-${end}`, 'Content-Length': String(bytes.length) },
+  });
+  expectStatus(reply, [202], `${what}: PATCH Content-Range ${start}-${end}`);
+  const next = locationOf(ctx, reply, `${what}: PATCH`);
+  expectRange(reply, end + 1, `${what}: PATCH Content-Range ${start}-${end}`);
+  return next;
+}
+
+/** PUT <session>?digest= (optionally with a last chunk): 201 with Location; the blob is then served. */
+async function close(ctx: CheckContext, repo: string, url: string, blob: Content, what: string, last?: { bytes: Buffer; start: number }): Promise<Reply> {
+  const headers: Record<string, string> = last
+    ? { ...OCTET, 'Content-Range': `${last.start}-${last.start + last.bytes.length - 1}`, 'Content-Length': String(last.bytes.length) }
+    : { 'Content-Length': '0' };
+  const reply = await ctx.request('PUT', ctx.withDigest(url, blob.digest), { headers, ...(last ? { body: last.bytes } : {}) });
+  expectStatus(reply, [201], `${what}: PUT ?digest=${blob.digest}`);
+  await expectCreated(ctx, repo, reply, blob, what);
+  return reply;
+}
+
+/** A 201 for a blob: Location serving it, a truthful digest header if any, and the blob in `repo`. */
+async function expectCreated(ctx: CheckContext, repo: string, reply: Reply, blob: Content, what: string): Promise<void> {
+  expectDigestHeaderIfPresent(reply, blob.bytes, `${what}: 201`);
+  await expectLocationServes(ctx, reply, blob, what);
+  await expectServed(ctx, repo, blob, what);
+}
+
+/** The whole blob in the PUT that closes a fresh session. */
+async function putWhole(ctx: CheckContext, url: string, blob: Content, digest = blob.digest): Promise<Reply> {
+  return ctx.request('PUT', ctx.withDigest(url, digest), { body: blob.bytes, headers: { ...OCTET, 'Content-Length': String(blob.size) } });
+}
+
+/** Best effort: release a session the check no longer needs (end-14); failures are ignored. */
+async function release(ctx: CheckContext, url: string): Promise<void> {
+  await ctx.request('DELETE', url).catch(() => undefined);
+}
+
+async function* pieces(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+export default defineChecks([
+  {
+    id: 'blobs.upload.post-session',
+    title: 'POST …/blobs/uploads/ opens a session: 202 with a Location unique to it',
+    spec: '§Pushing a blob monolithically, POST then PUT (end-4a)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const first = await open(ctx, repo);
+      const second = await open(ctx, repo);
+      ensure(first.url !== second.url, `two POSTs got the same upload Location ${first.url}: a session must be unique`);
+      await release(ctx, first.url);
+      await release(ctx, second.url);
+    },
+  },
+  {
+    id: 'blobs.upload.monolithic',
+    title: 'POST then PUT with the whole blob answers 201 with Location; the blob is then served',
+    spec: '§Pushing a blob monolithically, POST then PUT (end-4a, end-6)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = randomBlob(2048);
+      const session = await open(ctx, repo);
+      const reply = await putWhole(ctx, session.url, blob);
+      expectStatus(reply, [201], `PUT ?digest=${blob.digest} with the whole blob`);
+      await expectCreated(ctx, repo, reply, blob, 'monolithic');
+    },
+  },
+  {
+    id: 'blobs.upload.single-post',
+    title: 'A single POST ?digest= with the blob answers 201 (202 = not supported)',
+    spec: '§Pushing a blob monolithically, single POST (end-4b)',
+    level: 'MAY',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = randomBlob(1500);
+      const reply = await ctx.request('POST', `/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, {
+        body: blob.bytes,
+        headers: { ...OCTET, 'Content-Length': String(blob.size) },
+      });
+      if (reply.status === 202) {
+        const location = reply.header('location');
+        if (location) await release(ctx, ctx.client.resolve(location));
+        ctx.skip('the registry does not support single-POST uploads (answered 202: the spec\'s fallback to POST then PUT)');
+      }
+      expectStatus(reply, [201], `POST ?digest=${blob.digest} with the blob`);
+      await expectCreated(ctx, repo, reply, blob, 'single POST');
+    },
+  },
+  {
+    id: 'blobs.upload.chunked',
+    title: 'Chunked PATCHes with Content-Range each answer 202 with Location and Range: 0-<end>; PUT closes',
+    spec: '§Pushing a blob in chunks (end-5, end-6)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await open(ctx, repo);
+      const size = chunkSize(ctx, session);
+      const blob = randomBlob(2 * size + 100);
+      let url = session.url;
+      for (let start = 0, n = 1; start < blob.size; start += size, n += 1) {
+        url = await patchChunk(ctx, url, blob.bytes.subarray(start, start + size), start, `chunk ${n}`);
+      }
+      await close(ctx, repo, url, blob, 'chunked');
+    },
+  },
+  {
+    id: 'blobs.upload.chunked-last-in-put',
+    title: 'The last chunk may travel in the closing PUT',
+    spec: '§Pushing a blob in chunks (end-6: "The final chunk MAY be uploaded … in the closing PUT")',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await open(ctx, repo);
+      const size = chunkSize(ctx, session);
+      const blob = randomBlob(size + 300);
+      const url = await patchChunk(ctx, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      await close(ctx, repo, url, blob, 'last chunk in PUT', { bytes: blob.bytes.subarray(size), start: size });
+    },
+  },
+  {
+    id: 'blobs.upload.chunked-out-of-order',
+    title: 'A chunk that does not start where the upload ends answers 416',
+    spec: '§Pushing a blob in chunks (end-5: "If a chunk is uploaded out of order, the registry MUST respond with a 416")',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await open(ctx, repo);
+      const size = chunkSize(ctx, session);
+      const blob = randomBlob(3 * size);
+      const url = await patchChunk(ctx, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      const third = blob.bytes.subarray(2 * size);
+      const reply = await ctx.request('PATCH', url, {
+        body: third,
+        headers: { ...OCTET, 'Content-Range': `${2 * size}-${3 * size - 1}`, 'Content-Length': String(third.length) },
+      });
+      expectStatus(reply, [416], `PATCH Content-Range ${2 * size}-${3 * size - 1} after 0-${size - 1} (chunk 2 skipped)`);
+      await release(ctx, url);
+    },
+  },
+  {
+    id: 'blobs.upload.streamed',
+    title: 'A PATCH with the whole blob and no Content-Range (what skopeo and podman send) answers 202',
+    spec: '§Pushing blobs (streamed PATCH: not defined by the spec; every major registry and the official suite support it)',
+    level: 'SHOULD',
+    nonNormative: true,
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = randomBlob(3000);
+      const session = await open(ctx, repo);
+      const reply = await ctx.request('PATCH', session.url, { body: blob.bytes, headers: { ...OCTET, 'Content-Length': String(blob.size) } });
+      expectStatus(reply, [202], 'streamed PATCH with Content-Length');
+      await close(ctx, repo, locationOf(ctx, reply, 'streamed PATCH'), blob, 'streamed');
+    },
+  },
+  {
+    id: 'blobs.upload.streamed-chunked-encoding',
+    title: 'A streamed PATCH with Transfer-Encoding: chunked (length unknown) answers 202',
+    spec: '§Pushing blobs (streamed PATCH without Content-Length, as skopeo sends when the size is unknown)',
+    level: 'SHOULD',
+    nonNormative: true,
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = randomBlob(5000);
+      const session = await open(ctx, repo);
+      const reply = await ctx.request('PATCH', session.url, { body: pieces(blob.bytes, 1024), headers: OCTET });
+      expectStatus(reply, [202], 'streamed PATCH with Transfer-Encoding: chunked');
+      await close(ctx, repo, locationOf(ctx, reply, 'streamed PATCH'), blob, 'streamed (chunked encoding)');
+    },
+  },
+  {
+    id: 'blobs.upload.status',
+    title: 'GET on the session answers 204 with Location and Range, by the Location of the PATCH or the POST',
+    spec: '§Pushing a blob in chunks (end-13: "<location> … obtained from any preceding POST or PATCH request")',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await open(ctx, repo);
+      const size = chunkSize(ctx, session);
+      const blob = randomBlob(size + 10);
+      const latest = await patchChunk(ctx, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      for (const [which, url] of [['PATCH', latest], ['POST', session.url]] as const) {
+        const reply = await ctx.request('GET', url);
+        expectStatus(reply, [204], `GET upload status by the Location of the ${which}`);
+        locationOf(ctx, reply, `GET upload status by the Location of the ${which}`);
+        expectRange(reply, size, `GET upload status by the Location of the ${which}`);
+      }
+      await release(ctx, latest);
+    },
+  },
+  {
+    id: 'blobs.upload.cancel',
+    title: 'DELETE on the session cancels it: 204, then the session is 404 BLOB_UPLOAD_UNKNOWN',
+    spec: '§Cancel a blob upload (end-14)',
+    level: 'SHOULD',
+    since: 'main',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await open(ctx, repo);
+      const size = chunkSize(ctx, session);
+      const url = await patchChunk(ctx, session.url, randomBlob(size).bytes, 0, 'first chunk');
+      expectStatus(await ctx.request('DELETE', url, { headers: { 'Content-Length': '0' } }), [204], 'DELETE the upload session');
+      const reply = await ctx.request('GET', url);
+      expectStatus(reply, [404], 'GET status of a cancelled session');
+      expectCodeIfJson(reply, ['BLOB_UPLOAD_UNKNOWN'], 'GET status of a cancelled session');
+    },
+  },
+  {
+    id: 'blobs.upload.digest-mismatch',
+    title: 'A PUT whose digest does not match the content answers 400 DIGEST_INVALID and stores nothing',
+    spec: '§Pushing a blob monolithically (end-6), §Error Codes (code-4 DIGEST_INVALID)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = randomBlob(512);
+      const wrong = randomBlob(512);
+      const session = await open(ctx, repo);
+      const reply = await putWhole(ctx, session.url, blob, wrong.digest);
+      expectStatus(reply, [400], `PUT ?digest=<digest of other content> with the blob`);
+      expectCodeIfJson(reply, ['DIGEST_INVALID'], 'PUT with a mismatched digest');
+      expectStatus(await ctx.request('GET', `/v2/${repo}/blobs/${wrong.digest}`), [404], 'GET of the digest a rejected PUT named');
+    },
+  },
+  {
+    id: 'blobs.upload.put-without-digest',
+    title: 'A PUT closing a session without ?digest= answers 400',
+    spec: '§Pushing a blob monolithically (end-6: "The closing PUT request MUST include the <digest>")',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = randomBlob(512);
+      const session = await open(ctx, repo);
+      const reply = await ctx.request('PUT', session.url, { body: blob.bytes, headers: { ...OCTET, 'Content-Length': String(blob.size) } });
+      expectStatus(reply, [400], 'PUT without ?digest=');
+      await release(ctx, session.url);
+    },
+  },
+  {
+    id: 'blobs.upload.unknown-session',
+    title: 'A finished or made-up upload session is unknown: 404 BLOB_UPLOAD_UNKNOWN',
+    spec: '§Pushing blobs (end-5, end-6, end-13: 404), §Error Codes (code-3 BLOB_UPLOAD_UNKNOWN)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = randomBlob(256);
+      const session = await open(ctx, repo);
+      expectStatus(await putWhole(ctx, session.url, blob), [201], 'setup: close the session');
+      const chunk = randomBlob(16).bytes;
+      const chunkHeaders = { ...OCTET, 'Content-Range': `0-${chunk.length - 1}`, 'Content-Length': String(chunk.length) };
+      const status = await ctx.request('GET', session.url);
+      expectStatus(status, [404], 'GET status of a session already closed by PUT');
+      expectCodeIfJson(status, ['BLOB_UPLOAD_UNKNOWN'], 'GET status of a closed session');
+      const patch = await ctx.request('PATCH', session.url, { body: chunk, headers: chunkHeaders });
+      expectStatus(patch, [404], 'PATCH to a session already closed by PUT');
+      expectCodeIfJson(patch, ['BLOB_UPLOAD_UNKNOWN'], 'PATCH to a closed session');
+      // A URL the registry never issued: 404 (or 400, since clients must not build session URLs).
+      const madeUp = await ctx.request('PATCH', `/v2/${repo}/blobs/uploads/${randomUUID()}`, { body: chunk, headers: chunkHeaders });
+      expectStatus(madeUp, [404, 400], 'PATCH to a made-up upload session');
+      expectCodeIfJson(madeUp, ['BLOB_UPLOAD_UNKNOWN', 'BLOB_UPLOAD_INVALID'], 'PATCH to a made-up upload session');
+    },
+  },
+  {
+    id: 'blobs.upload.empty-blob',
+    title: 'The empty blob (sha256:e3b0…) uploads and is served with Content-Length 0',
+    spec: '§Pushing a blob monolithically (end-6), §Pulling blobs (end-2)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = content(Buffer.alloc(0));
+      ensure(blob.digest === EMPTY_BLOB_SHA256, `harness: empty blob digest ${blob.digest}`);
+      const session = await open(ctx, repo);
+      const reply = await ctx.request('PUT', ctx.withDigest(session.url, blob.digest), { headers: { ...OCTET, 'Content-Length': '0' } });
+      expectStatus(reply, [201], 'PUT ?digest=<empty blob> with no body');
+      const served = await expectServed(ctx, repo, blob, 'empty blob');
+      const length = served.header('content-length');
+      ensure(length === undefined || length === '0', `GET of the empty blob: Content-Length ${length}`, served);
+    },
+  },
+  {
+    id: 'blobs.upload.sha512',
+    title: 'A sha512 blob, once accepted (201), is served under its sha512 digest',
+    spec: '§Pushing blobs (end-6); image-spec §Digests (sha512 MAY; a blob accepted with 201 MUST be pullable)',
+    level: 'MUST',
+    requires: ['sha512'],
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
+      const session = await open(ctx, repo);
+      const reply = await putWhole(ctx, session.url, blob);
+      if (reply.status >= 400 && reply.status < 500) {
+        await release(ctx, session.url);
+        ctx.skip(`the registry does not accept sha512 blobs (PUT ?digest=sha512:… answered ${reply.status})`);
+      }
+      expectStatus(reply, [201], `PUT ?digest=${blob.digest.slice(0, 20)}…`);
+      await expectCreated(ctx, repo, reply, blob, 'sha512 blob');
+    },
+  },
+  {
+    id: 'blobs.upload.sha512-identity',
+    title: 'A sha512 blob keeps its digest: Docker-Content-Digest names sha512:…, not a sha256 alias',
+    spec: '§Pulling blobs (end-2: Docker-Content-Digest is "the digest of the uploaded blob"; clients validate it against the requested digest)',
+    level: 'SHOULD',
+    requires: ['sha512'],
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
+      const session = await open(ctx, repo);
+      const reply = await putWhole(ctx, session.url, blob);
+      if (reply.status >= 400 && reply.status < 500) {
+        await release(ctx, session.url);
+        ctx.skip(`the registry does not accept sha512 blobs (PUT ?digest=sha512:… answered ${reply.status})`);
+      }
+      expectStatus(reply, [201], `PUT ?digest=${blob.digest.slice(0, 20)}…`);
+      for (const answer of [reply, await ctx.request('GET', `/v2/${repo}/blobs/${blob.digest}`), await ctx.request('HEAD', `/v2/${repo}/blobs/${blob.digest}`)]) {
+        const digest = answer.header('docker-content-digest');
+        const what = answer === reply ? 'the 201' : `${answer.exchange.method} by the sha512 digest`;
+        ensure(digest === undefined || digest === blob.digest, `${what}: Docker-Content-Digest ${digest} instead of the digest the blob was pushed and asked for (${blob.digest.slice(0, 20)}…)`, answer);
+      }
+    },
+  },
+  {
+    id: 'blobs.upload.digest-algorithm',
+    title: 'POST ?digest-algorithm=sha512 opens a session that takes a sha512 blob',
+    spec: '§Pushing a blob in chunks (end-4c)',
+    level: 'SHOULD',
+    requires: ['sha512'],
+    since: 'main',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
+      const reply = await ctx.request('POST', `/v2/${repo}/blobs/uploads/?digest-algorithm=sha512`, { headers: { 'Content-Length': '0' } });
+      if (reply.status === 400) ctx.skip('the registry refuses digest-algorithm=sha512 (400: it does not offer sha512 uploads)');
+      expectStatus(reply, [202], 'POST ?digest-algorithm=sha512');
+      const session = locationOf(ctx, reply, 'POST ?digest-algorithm=sha512');
+      const patched = await patchChunk(ctx, session, blob.bytes, 0, 'sha512 session');
+      await close(ctx, repo, patched, blob, 'digest-algorithm=sha512');
+    },
+  },
+]);

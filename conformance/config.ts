@@ -1,0 +1,71 @@
+/**
+ * What a run is told about its target: where it is, which namespace to use, which spec version
+ * to hold it to, what it does not offer (those checks are skipped with the reason, not failed),
+ * how to make it collect garbage, and how long the property layer may run.
+ */
+export type SpecVersion = 'v1.1.1' | 'main';
+
+export interface Capabilities {
+  /** The official suite's four categories (OCI_TEST_PULL, _PUSH, _CONTENT_DISCOVERY, _CONTENT_MANAGEMENT). */
+  readonly pull: boolean;
+  readonly push: boolean;
+  readonly contentDiscovery: boolean;
+  readonly contentManagement: boolean;
+  readonly manifestDeletes: boolean;
+  readonly tagDeletes: boolean;
+  readonly blobDeletes: boolean;
+  readonly referrers: boolean;
+  readonly autoMount: boolean;
+  readonly sha512: boolean;
+}
+
+export type Capability = keyof Capabilities;
+
+export interface GcConfig {
+  /** Makes the target collect garbage; undefined when the run has no way to. */
+  readonly trigger: (() => Promise<void>) | undefined;
+  /** The target's grace period: blobs younger than this must survive GC. */
+  readonly graceMs: number;
+  /** Also check that garbage is reclaimed (unreferenced blobs become 404 after GC past the grace period). */
+  readonly expectReclaims: boolean;
+  /** With expectReclaims: the registry also collects untagged manifests. */
+  readonly reclaimsUntagged: boolean;
+}
+
+export interface PropertyConfig {
+  readonly runs: number;
+  readonly timeBudgetMs: number;
+  readonly seed: number | undefined;
+  readonly path: string | undefined;
+  readonly maxCommands: number;
+}
+
+export interface RunConfig {
+  readonly url: string;
+  readonly namespace: string;
+  readonly crossmountNamespace: string;
+  readonly specVersion: SpecVersion;
+  readonly capabilities: Capabilities;
+  readonly only: readonly string[];
+  readonly skip: readonly string[];
+  readonly gc: GcConfig;
+  readonly property: PropertyConfig | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly cleanup: boolean;
+  /** Unique per run: every repository the run creates is under namespace/<runId>-… */
+  readonly runId: string;
+}
+
+export const ALL_CAPABILITIES: Capabilities = {
+  pull: true,
+  push: true,
+  contentDiscovery: true,
+  contentManagement: true,
+  manifestDeletes: true,
+  tagDeletes: true,
+  blobDeletes: true,
+  referrers: true,
+  autoMount: true,
+  sha512: true,
+};

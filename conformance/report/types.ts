@@ -1,0 +1,61 @@
+/**
+ * The result of a run, as every reporter sees it. The JSON report is this object (plus nothing):
+ * {"target", "summary": {"pass","fail","warn","skip","error"}, "results": [{"id","title","level",
+ * "status","message","spec", …}]}. A property-test counterexample is a result too, with its seed,
+ * path, commands and curl reproduction.
+ */
+import type { Exchange } from '../client/exchange.ts';
+import type { Level, Status } from '../checks/types.ts';
+import type { SpecVersion } from '../config.ts';
+
+export interface Counterexample {
+  readonly seed: number;
+  readonly path: string;
+  /** The shrunk command sequence, one line per command. */
+  readonly commands: readonly string[];
+  /** A bash script of curl commands replaying the shrunk run's HTTP exchanges. */
+  readonly curl: string;
+  /** Command line that replays exactly this run. */
+  readonly replay: string;
+}
+
+export interface Result {
+  readonly id: string;
+  readonly title: string;
+  readonly level: Level;
+  readonly status: Status;
+  readonly message: string;
+  readonly spec: string;
+  readonly area: string;
+  readonly layer: 'scripted' | 'property';
+  readonly ms: number;
+  readonly nonNormative?: boolean;
+  /** The exchanges of a check that did not pass (bounded). */
+  readonly exchanges?: readonly Exchange[];
+  readonly counterexample?: Counterexample;
+}
+
+export type Summary = Record<Status, number>;
+
+export interface Report {
+  readonly tool: 'touchstone';
+  readonly target: string;
+  readonly specVersion: SpecVersion;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly summary: Summary;
+  readonly results: readonly Result[];
+}
+
+export function summarize(results: readonly Result[]): Summary {
+  const summary: Summary = { pass: 0, fail: 0, warn: 0, skip: 0, error: 0 };
+  for (const result of results) summary[result.status] += 1;
+  return summary;
+}
+
+/** Exit code: 2 for harness errors, 1 when a MUST-level check fails, else 0. */
+export function exitCode(report: Report): number {
+  if (report.results.some((r) => r.status === 'error')) return 2;
+  if (report.results.some((r) => r.status === 'fail' && r.level === 'MUST')) return 1;
+  return 0;
+}

@@ -1,0 +1,78 @@
+/**
+ * One conformance run: a preflight GET /v2/ (a target that cannot be reached is a harness error,
+ * exit 2, never a list of registry failures), every selected scripted check, then the property
+ * layer, then cleanup of the repositories the run created where deletes are allowed.
+ */
+import { randomBytes } from 'node:crypto';
+import { RegistryClient } from './client/registry-client.ts';
+import { HarnessError } from './client/errors.ts';
+import { CheckContext } from './checks/context.ts';
+import { ALL_CHECKS } from './checks/index.ts';
+import { isSelected, runCheck } from './checks/runner.ts';
+import { runProperties } from './model/property.ts';
+import { summarize, type Report, type Result } from './report/types.ts';
+import type { RunConfig } from './config.ts';
+import type { Check } from './checks/types.ts';
+
+export interface RunHooks {
+  readonly onResult?: (result: Result, done: number, total: number) => void;
+  readonly checks?: readonly Check[];
+}
+
+export function newRunId(): string {
+  return `ts${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise<Report> {
+  const startedAt = new Date();
+  const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password });
+  const created = new Set<string>();
+  const results: Result[] = [];
+  try {
+    const probe = await client.request('GET', '/v2/');
+    if (probe.status >= 500) throw new HarnessError(`GET ${config.url}/v2/ answered ${probe.status}: is this a registry?`);
+    const ctx = new CheckContext(client, config, created);
+    const checks = (hooks.checks ?? ALL_CHECKS).filter((check) => isSelected(check, ctx));
+    const total = checks.length + (config.property ? 1 : 0);
+    for (const check of checks) {
+      const result = await runCheck(check, ctx);
+      results.push(result);
+      hooks.onResult?.(result, results.length, total);
+    }
+    if (config.property && isSelected({ id: 'property' }, ctx)) {
+      for (const result of await runProperties(config, client, created)) {
+        results.push(result);
+        hooks.onResult?.(result, results.length, total);
+      }
+    }
+    if (config.cleanup) await cleanup(client, config, created);
+  } finally {
+    await client.close();
+  }
+  return {
+    tool: 'touchstone',
+    target: config.url,
+    specVersion: config.specVersion,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    summary: summarize(results),
+    results,
+  };
+}
+
+/** Best effort: delete every tag and manifest the run pushed, then what blobs remain referenced by none. */
+async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>): Promise<void> {
+  if (!config.capabilities.manifestDeletes) return;
+  for (const repo of created) {
+    try {
+      const tags = (await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags ?? [];
+      for (const tag of tags.slice(0, 1000)) {
+        const head = await client.request('HEAD', `/v2/${repo}/manifests/${tag}`);
+        const digest = head.header('docker-content-digest');
+        if (digest !== undefined) await client.request('DELETE', `/v2/${repo}/manifests/${digest}`);
+      }
+    } catch (error) {
+      if (!(error instanceof HarnessError)) throw error;
+    }
+  }
+}
