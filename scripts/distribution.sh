@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs CNCF Distribution 2.8.2 (Debian package docker-registry) on 127.0.0.1 as a peer registry
+# for the conformance suite (spec-notes §9), with deletes enabled and its store in a directory.
+#
+#   scripts/distribution.sh start DIR [PORT]   start in the background; prints the URL
+#   scripts/distribution.sh stop DIR           stop it
+#   scripts/distribution.sh gc DIR [--delete-untagged]
+#                                              offline GC: stop, garbage-collect, start again on the
+#                                              same port (use as: touchstone check --gc-command …)
+set -euo pipefail
+
+command -v docker-registry >/dev/null || { echo "missing docker-registry: install it with: apt-get install -y docker-registry" >&2; exit 127; }
+
+action=${1:?usage: distribution.sh start|stop|gc DIR [PORT|--delete-untagged]}
+dir=${2:?usage: distribution.sh start|stop|gc DIR}
+mkdir -p "$dir/storage"
+dir=$(cd "$dir" && pwd)
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+write_config() {
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$1
+YAML
+}
+
+start() {
+  local port=$1
+  write_config "$port"
+  echo "$port" >"$dir/port"
+  docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 &
+  echo $! >"$dir/pid"
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
+      echo "http://127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "docker-registry did not start; log:" >&2
+  cat "$dir/registry.log" >&2
+  return 1
+}
+
+stop() {
+  [ -f "$dir/pid" ] || return 0
+  local pid
+  pid=$(cat "$dir/pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/pid"
+}
+
+case "$action" in
+  start) start "${3:-$(free_port)}" ;;
+  stop) stop ;;
+  gc)
+    port=$(cat "$dir/port")
+    stop
+    status=0
+    docker-registry garbage-collect "$dir/config.yml" ${3:+"$3"} >"$dir/gc.log" 2>&1 || status=$?
+    start "$port" >/dev/null
+    # A store with no blobs yet makes garbage-collect fail with "Path not found": nothing to collect.
+    if [ "$status" -ne 0 ] && ! grep -q 'Path not found' "$dir/gc.log"; then
+      cat "$dir/gc.log" >&2
+      exit "$status"
+    fi
+    ;;
+  *) echo "unknown action $action" >&2; exit 2 ;;
+esac
