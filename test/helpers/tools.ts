@@ -25,6 +25,15 @@ export async function findOnPath(name: string, path = process.env.PATH ?? ''): P
   return undefined;
 }
 
+/**
+ * The environment for a child Node process of a test: tap's processinfo still follows it, but
+ * with coverage off. A child runs the sources through tsx, whose transform differs from tap's:
+ * merged into the report, its coverage would overwrite the test process's own for the same files.
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0', ...extra };
+}
+
 export function missingToolMessage(name: string, aptPackage: string): string {
   return `missing ${name}: install it with: apt-get install -y ${aptPackage}`;
 }
@@ -76,7 +85,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       [...args],
       {
         cwd: options.cwd,
-        env: { ...process.env, ...options.env },
+        env: childEnv(options.env),
         timeout: timeoutMs,
         killSignal: 'SIGKILL',
         maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,

@@ -10,6 +10,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ImageStore } from '../../reference/store/image-store.ts';
 import { content, type Content } from '../helpers/oci.ts';
+import { childEnv } from '../helpers/tools.ts';
 import { buildImage, openTestStore, putBlob, putImage, type StoredImage } from '../helpers/store.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,7 +25,7 @@ interface Run {
 /** Runs the CLI with `args`; never throws, bounded by a timeout. */
 function cli(args: readonly string[]): Promise<Run> {
   return new Promise((resolveRun) => {
-    execFile(process.execPath, ['--import', 'tsx', 'reference/cli.ts', ...args], { cwd: ROOT, timeout: 30_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'reference/cli.ts', ...args], { cwd: ROOT, env: childEnv(), timeout: 30_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolveRun({ code, stdout, stderr });
     });

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { dir } from 'tmp-promise';
 import { ImageStore } from '../../reference/store/image-store.ts';
+import { childEnv } from '../helpers/tools.ts';
 import { call } from '../helpers/registry.ts';
 import { config, imageManifest, layer, pushBlob, pushManifest } from '../helpers/oci.ts';
 
@@ -17,7 +18,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 t.test('SIGKILL during concurrent pushes leaves no torn index.json', async (t) => {
   const tmp = await dir({ unsafeCleanup: true });
   t.teardown(() => tmp.cleanup());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'reference/cli.ts', 'serve', '--port', '0', '--root', tmp.path, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'reference/cli.ts', 'serve', '--port', '0', '--root', tmp.path, '--quiet'], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   t.teardown(() => {
     child.kill('SIGKILL');
   });
