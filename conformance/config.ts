@@ -69,3 +69,23 @@ export const ALL_CAPABILITIES: Capabilities = {
   autoMount: true,
   sha512: true,
 };
+
+/** A run against `url` with every default: all capabilities, spec main, no GC, no property layer. */
+export function defaultRunConfig(url: string, overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    url,
+    namespace: 'conformance',
+    crossmountNamespace: 'crossmount',
+    specVersion: 'main',
+    capabilities: ALL_CAPABILITIES,
+    only: [],
+    skip: [],
+    gc: { trigger: undefined, graceMs: 0, expectReclaims: false, reclaimsUntagged: false },
+    property: undefined,
+    username: undefined,
+    password: undefined,
+    cleanup: false,
+    runId: 'run1',
+    ...overrides,
+  };
+}

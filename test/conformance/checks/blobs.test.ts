@@ -4,63 +4,21 @@
  * ignores Range or serves blobs from any repository, to prove each check fails, warns or skips.
  */
 import t, { type Test } from 'tap';
-import { RegistryClient } from '../../../conformance/client/registry-client.ts';
-import { CheckContext } from '../../../conformance/checks/context.ts';
 import { runCheck } from '../../../conformance/checks/runner.ts';
 import blobs, { digestNames } from '../../../conformance/checks/blobs.ts';
-import { ALL_CAPABILITIES, type RunConfig } from '../../../conformance/config.ts';
 import { content } from '../../../conformance/content.ts';
-import type { Result } from '../../../conformance/report/types.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
-import { errorReply, reply, startTamperProxy, withHeaders, type TamperHook } from '../../helpers/tamper-proxy.ts';
+import { checkContext, describeResult, tampered as tamperedChecks } from '../../helpers/checks.ts';
+import { errorReply, reply, withHeaders, type TamperHook } from '../../helpers/tamper-proxy.ts';
 
-function contextFor(t: Test, url: string): CheckContext {
-  const client = new RegistryClient({ baseUrl: url, timeoutMs: 10_000 });
-  t.teardown(() => client.close());
-  const config: RunConfig = {
-    url,
-    namespace: 'conformance',
-    crossmountNamespace: 'crossmount',
-    specVersion: 'main',
-    capabilities: ALL_CAPABILITIES,
-    only: [],
-    skip: [],
-    gc: { trigger: undefined, graceMs: 0, expectReclaims: false, reclaimsUntagged: false },
-    property: undefined,
-    username: undefined,
-    password: undefined,
-    cleanup: false,
-    runId: 'run1',
-  };
-  return new CheckContext(client, config, new Set());
-}
-
-function check(id: string) {
-  const found = blobs.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
-
-async function tampered(t: Test, hook: TamperHook, ids: readonly string[]): Promise<Map<string, Result>> {
-  const registry = await startTestRegistry(t);
-  const proxy = await startTamperProxy(t, registry.url, hook);
-  const ctx = contextFor(t, proxy.url);
-  const results = new Map<string, Result>();
-  for (const id of ids) results.set(id, await runCheck(check(id), ctx));
-  return results;
-}
-
-function describe(results: Map<string, Result>, id: string): string {
-  const result = results.get(id);
-  return result ? `${result.status}${result.message ? `: ${result.message}` : ''}` : 'missing';
-}
+const tampered = (t: Test, hook: TamperHook, ids: readonly string[]) => tamperedChecks(t, hook, blobs, ids);
 
 /** GET or HEAD of a blob (not an upload). */
 const isBlobRead = (method: string, path: string): boolean => (method === 'GET' || method === 'HEAD') && /\/blobs\/sha(256|512):/.test(path);
 
 t.test('every blob pull check passes against the reference registry', async (t) => {
   const registry = await startTestRegistry(t);
-  const ctx = contextFor(t, registry.url);
+  const ctx = checkContext(t, registry.url);
   t.ok(blobs.length >= 8, 'the pull checks are all there');
   for (const c of blobs) {
     const result = await runCheck(c, ctx);
@@ -88,7 +46,7 @@ t.test('corrupted bytes fail blobs.pull.get', async (t) => {
     }
     return response;
   }, ['blobs.pull.get']);
-  t.equal(results.get('blobs.pull.get')?.status, 'fail', describe(results, 'blobs.pull.get'));
+  t.equal(results.get('blobs.pull.get')?.status, 'fail', describeResult(results, 'blobs.pull.get'));
   t.match(results.get('blobs.pull.get')?.message, /body differs/);
 });
 
@@ -97,14 +55,14 @@ t.test('a Docker-Content-Digest naming other content fails blobs.pull.get and bl
     if (!isBlobRead(request.method, request.path)) return undefined;
     return withHeaders(await forward(), { 'docker-content-digest': content('other').digest });
   }, ['blobs.pull.get', 'blobs.pull.head']);
-  t.equal(results.get('blobs.pull.get')?.status, 'fail', describe(results, 'blobs.pull.get'));
-  t.equal(results.get('blobs.pull.head')?.status, 'fail', describe(results, 'blobs.pull.head'));
+  t.equal(results.get('blobs.pull.get')?.status, 'fail', describeResult(results, 'blobs.pull.get'));
+  t.equal(results.get('blobs.pull.head')?.status, 'fail', describeResult(results, 'blobs.pull.head'));
   t.match(results.get('blobs.pull.head')?.message, /does not name the content/);
 });
 
 t.test('HEAD answering 404 or a wrong Content-Length fails blobs.pull.head', async (t) => {
   let results = await tampered(t, (request) => (request.method === 'HEAD' ? errorReply(404, 'BLOB_UNKNOWN') : undefined), ['blobs.pull.head']);
-  t.equal(results.get('blobs.pull.head')?.status, 'fail', describe(results, 'blobs.pull.head'));
+  t.equal(results.get('blobs.pull.head')?.status, 'fail', describeResult(results, 'blobs.pull.head'));
   t.match(results.get('blobs.pull.head')?.message, /HEAD blob: expected status 200, got 404/);
   results = await tampered(t, async (request, forward) => {
     if (request.method !== 'HEAD') return undefined;
@@ -118,7 +76,7 @@ t.test('dropping Docker-Content-Digest warns on blobs.pull.headers only', async 
     if (!isBlobRead(request.method, request.path)) return undefined;
     return withHeaders(await forward(), { 'docker-content-digest': undefined });
   }, ['blobs.pull.headers', 'blobs.pull.get', 'blobs.pull.head']);
-  t.equal(results.get('blobs.pull.headers')?.status, 'warn', describe(results, 'blobs.pull.headers'));
+  t.equal(results.get('blobs.pull.headers')?.status, 'warn', describeResult(results, 'blobs.pull.headers'));
   t.match(results.get('blobs.pull.headers')?.message, /without Docker-Content-Digest/);
   t.equal(results.get('blobs.pull.get')?.status, 'pass', 'the header is a SHOULD in v1.1.1');
   t.equal(results.get('blobs.pull.head')?.status, 'pass');
@@ -130,7 +88,7 @@ t.test('a registry serving unknown blobs fails blobs.pull.unknown', async (t) =>
     if (isBlobRead(request.method, request.path) && response.status === 404) return reply(200, {}, 'surprise');
     return response;
   }, ['blobs.pull.unknown']);
-  t.equal(results.get('blobs.pull.unknown')?.status, 'fail', describe(results, 'blobs.pull.unknown'));
+  t.equal(results.get('blobs.pull.unknown')?.status, 'fail', describeResult(results, 'blobs.pull.unknown'));
   t.match(results.get('blobs.pull.unknown')?.message, /GET of an unknown blob: expected status 404, got 200/);
 });
 
@@ -140,7 +98,7 @@ t.test('another error code for an unknown blob warns on blobs.pull.unknown-code'
     if (isBlobRead(request.method, request.path) && response.status === 404) return errorReply(404, 'NAME_UNKNOWN');
     return response;
   }, ['blobs.pull.unknown-code', 'blobs.pull.unknown']);
-  t.equal(results.get('blobs.pull.unknown-code')?.status, 'warn', describe(results, 'blobs.pull.unknown-code'));
+  t.equal(results.get('blobs.pull.unknown-code')?.status, 'warn', describeResult(results, 'blobs.pull.unknown-code'));
   t.match(results.get('blobs.pull.unknown-code')?.message, /expected error code BLOB_UNKNOWN, got NAME_UNKNOWN/);
   t.equal(results.get('blobs.pull.unknown')?.status, 'pass');
 });
@@ -153,7 +111,7 @@ t.test('a registry ignoring Range skips the range checks, with the reason', asyn
     return forward({ headers });
   }, ['blobs.pull.range', 'blobs.pull.range-unsatisfiable']);
   for (const id of ['blobs.pull.range', 'blobs.pull.range-unsatisfiable']) {
-    t.equal(results.get(id)?.status, 'skip', describe(results, id));
+    t.equal(results.get(id)?.status, 'skip', describeResult(results, id));
     t.match(results.get(id)?.message, /ignores Range \(answered 200 with the whole blob/);
   }
 });
@@ -166,9 +124,9 @@ t.test('wrong ranges warn on blobs.pull.range and blobs.pull.range-unsatisfiable
     if (response.status === 416) return reply(206, { 'content-range': 'bytes 0-0/100' }, 'x');
     return response;
   }, ['blobs.pull.range', 'blobs.pull.range-unsatisfiable']);
-  t.equal(results.get('blobs.pull.range')?.status, 'warn', describe(results, 'blobs.pull.range'));
+  t.equal(results.get('blobs.pull.range')?.status, 'warn', describeResult(results, 'blobs.pull.range'));
   t.match(results.get('blobs.pull.range')?.message, /body differs/);
-  t.equal(results.get('blobs.pull.range-unsatisfiable')?.status, 'warn', describe(results, 'blobs.pull.range-unsatisfiable'));
+  t.equal(results.get('blobs.pull.range-unsatisfiable')?.status, 'warn', describeResult(results, 'blobs.pull.range-unsatisfiable'));
   t.match(results.get('blobs.pull.range-unsatisfiable')?.message, /expected status 416, got 206/);
 });
 
@@ -194,7 +152,7 @@ t.test('a registry serving a blob from any repository fails blobs.pull.repo-isol
     }
     return response;
   }, ['blobs.pull.repo-isolation', 'blobs.pull.get']);
-  t.equal(results.get('blobs.pull.repo-isolation')?.status, 'fail', describe(results, 'blobs.pull.repo-isolation'));
+  t.equal(results.get('blobs.pull.repo-isolation')?.status, 'fail', describeResult(results, 'blobs.pull.repo-isolation'));
   t.match(results.get('blobs.pull.repo-isolation')?.message, /pushed only to another repository: expected status 404, got 200/);
   t.equal(results.get('blobs.pull.get')?.status, 'pass');
 });
@@ -206,6 +164,6 @@ t.test('a 416 with broken framing (CNCF Distribution 2.8.2) warns on blobs.pull.
     if (response.status !== 416) return response;
     return { ...response, headers: { 'content-type': 'text/plain' }, body: Buffer.from('invalid range: failed to overlap'), declaredLength: 100 };
   }, ['blobs.pull.range-unsatisfiable']);
-  t.equal(results.get('blobs.pull.range-unsatisfiable')?.status, 'warn', describe(results, 'blobs.pull.range-unsatisfiable'));
+  t.equal(results.get('blobs.pull.range-unsatisfiable')?.status, 'warn', describeResult(results, 'blobs.pull.range-unsatisfiable'));
   t.match(results.get('blobs.pull.range-unsatisfiable')?.message, /closed the connection before the end of its answer/);
 });

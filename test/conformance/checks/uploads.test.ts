@@ -5,63 +5,20 @@
  * misbehaviour it is about.
  */
 import t, { type Test } from 'tap';
-import { RegistryClient } from '../../../conformance/client/registry-client.ts';
-import { CheckContext } from '../../../conformance/checks/context.ts';
 import { runCheck } from '../../../conformance/checks/runner.ts';
 import uploads from '../../../conformance/checks/uploads.ts';
-import { ALL_CAPABILITIES, type RunConfig } from '../../../conformance/config.ts';
-import type { Result } from '../../../conformance/report/types.ts';
+import { ALL_CAPABILITIES } from '../../../conformance/config.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
+import { checkContext, describeResult, findCheck, tampered as tamperedChecks } from '../../helpers/checks.ts';
 import { errorReply, reply, startTamperProxy, withHeaders, type TamperHook } from '../../helpers/tamper-proxy.ts';
 
-function contextFor(t: Test, url: string, overrides: Partial<RunConfig> = {}): CheckContext {
-  const client = new RegistryClient({ baseUrl: url, timeoutMs: 10_000 });
-  t.teardown(() => client.close());
-  const config: RunConfig = {
-    url,
-    namespace: 'conformance',
-    crossmountNamespace: 'crossmount',
-    specVersion: 'main',
-    capabilities: ALL_CAPABILITIES,
-    only: [],
-    skip: [],
-    gc: { trigger: undefined, graceMs: 0, expectReclaims: false, reclaimsUntagged: false },
-    property: undefined,
-    username: undefined,
-    password: undefined,
-    cleanup: false,
-    runId: 'run1',
-    ...overrides,
-  };
-  return new CheckContext(client, config, new Set());
-}
-
-function check(id: string) {
-  const found = uploads.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
-
-/** Runs the checks `ids` through a proxy with `hook` in front of a fresh reference registry. */
-async function tampered(t: Test, hook: TamperHook, ids: readonly string[]): Promise<Map<string, Result>> {
-  const registry = await startTestRegistry(t);
-  const proxy = await startTamperProxy(t, registry.url, hook);
-  const ctx = contextFor(t, proxy.url);
-  const results = new Map<string, Result>();
-  for (const id of ids) results.set(id, await runCheck(check(id), ctx));
-  return results;
-}
-
-function status(results: Map<string, Result>, id: string): string {
-  const result = results.get(id);
-  return result ? `${result.status}${result.message ? `: ${result.message}` : ''}` : 'missing';
-}
+const tampered = (t: Test, hook: TamperHook, ids: readonly string[]) => tamperedChecks(t, hook, uploads, ids);
 
 const isUpload = (path: string): boolean => /\/blobs\/uploads\//.test(path);
 
 t.test('every upload check passes against the reference registry', async (t) => {
   const registry = await startTestRegistry(t);
-  const ctx = contextFor(t, registry.url);
+  const ctx = checkContext(t, registry.url);
   t.ok(uploads.length >= 15, 'the upload checks are all there');
   for (const c of uploads) {
     const result = await runCheck(c, ctx);
@@ -83,7 +40,7 @@ t.test('query parameters and absolute URLs in session Locations are kept', async
     return response;
   });
   proxyUrl = proxy.url;
-  const ctx = contextFor(t, proxy.url);
+  const ctx = checkContext(t, proxy.url);
   for (const c of uploads) {
     const result = await runCheck(c, ctx);
     t.equal(result.status, 'pass', `${c.id}: ${result.message}`);
@@ -97,7 +54,7 @@ t.test('a registry answering 202 to an out-of-order chunk fails blobs.upload.chu
     if (request.method === 'PATCH' && response.status === 416) return reply(202, { location: request.path, range: '0-0' });
     return undefined;
   }, ['blobs.upload.chunked-out-of-order', 'blobs.upload.chunked']);
-  t.equal(results.get('blobs.upload.chunked-out-of-order')?.status, 'fail', status(results, 'blobs.upload.chunked-out-of-order'));
+  t.equal(results.get('blobs.upload.chunked-out-of-order')?.status, 'fail', describeResult(results, 'blobs.upload.chunked-out-of-order'));
   t.match(results.get('blobs.upload.chunked-out-of-order')?.message, /expected status 416, got 202/);
   t.ok((results.get('blobs.upload.chunked-out-of-order')?.exchanges?.length ?? 0) > 0, 'the failing exchanges are kept');
   t.equal(results.get('blobs.upload.chunked')?.status, 'pass', 'in-order chunks still pass');
@@ -108,7 +65,7 @@ t.test('PATCH answers without Range fail the chunked checks', async (t) => {
     if (request.method !== 'PATCH') return undefined;
     return withHeaders(await forward(), { range: undefined });
   }, ['blobs.upload.chunked', 'blobs.upload.chunked-last-in-put', 'blobs.upload.streamed']);
-  t.equal(results.get('blobs.upload.chunked')?.status, 'fail', status(results, 'blobs.upload.chunked'));
+  t.equal(results.get('blobs.upload.chunked')?.status, 'fail', describeResult(results, 'blobs.upload.chunked'));
   t.match(results.get('blobs.upload.chunked')?.message, /Range: 0-1023, got none/);
   t.equal(results.get('blobs.upload.chunked-last-in-put')?.status, 'fail');
   t.equal(results.get('blobs.upload.streamed')?.status, 'pass', 'a streamed PATCH is not held to Range');
@@ -119,7 +76,7 @@ t.test('POST answers without Location, or with the same one twice, fail blobs.up
     if (request.method !== 'POST') return undefined;
     return withHeaders(await forward(), { location: undefined });
   }, ['blobs.upload.post-session', 'blobs.upload.monolithic']);
-  t.equal(results.get('blobs.upload.post-session')?.status, 'fail', status(results, 'blobs.upload.post-session'));
+  t.equal(results.get('blobs.upload.post-session')?.status, 'fail', describeResult(results, 'blobs.upload.post-session'));
   t.match(results.get('blobs.upload.post-session')?.message, /without Location/);
   t.equal(results.get('blobs.upload.monolithic')?.status, 'fail');
 
@@ -139,7 +96,7 @@ t.test('a 201 whose Location does not serve the blob fails blobs.upload.monolith
     const response = await forward();
     return response.status === 201 ? withHeaders(response, { location: '/v2/nowhere/blobs/sha256:0000' }) : response;
   }, ['blobs.upload.monolithic']);
-  t.equal(results.get('blobs.upload.monolithic')?.status, 'fail', status(results, 'blobs.upload.monolithic'));
+  t.equal(results.get('blobs.upload.monolithic')?.status, 'fail', describeResult(results, 'blobs.upload.monolithic'));
   t.match(results.get('blobs.upload.monolithic')?.message, /GET the Location \/v2\/nowhere.*expected status 200, got 400/);
 });
 
@@ -164,7 +121,7 @@ t.test('single POST: 202 is a skip with the reason, a broken 201 a warning', asy
     if (request.method === 'POST' && request.url.searchParams.has('digest')) return reply(201, { location: `/v2/x/blobs/${request.url.searchParams.get('digest')}` });
     return undefined;
   }, ['blobs.upload.single-post']);
-  t.equal(results.get('blobs.upload.single-post')?.status, 'warn', status(results, 'blobs.upload.single-post'));
+  t.equal(results.get('blobs.upload.single-post')?.status, 'warn', describeResult(results, 'blobs.upload.single-post'));
 });
 
 t.test('a streamed PATCH refused warns (non-normative SHOULD)', async (t) => {
@@ -174,7 +131,7 @@ t.test('a streamed PATCH refused warns (non-normative SHOULD)', async (t) => {
     }
     return undefined;
   }, ['blobs.upload.streamed', 'blobs.upload.streamed-chunked-encoding']);
-  t.equal(results.get('blobs.upload.streamed')?.status, 'warn', status(results, 'blobs.upload.streamed'));
+  t.equal(results.get('blobs.upload.streamed')?.status, 'warn', describeResult(results, 'blobs.upload.streamed'));
   t.equal(results.get('blobs.upload.streamed')?.nonNormative, true);
   t.equal(results.get('blobs.upload.streamed-chunked-encoding')?.status, 'pass');
 });
@@ -184,7 +141,7 @@ t.test('a PATCH with Transfer-Encoding: chunked refused warns', async (t) => {
     if (request.method === 'PATCH' && request.headers['transfer-encoding'] !== undefined) return reply(411);
     return undefined;
   }, ['blobs.upload.streamed-chunked-encoding', 'blobs.upload.streamed']);
-  t.equal(results.get('blobs.upload.streamed-chunked-encoding')?.status, 'warn', status(results, 'blobs.upload.streamed-chunked-encoding'));
+  t.equal(results.get('blobs.upload.streamed-chunked-encoding')?.status, 'warn', describeResult(results, 'blobs.upload.streamed-chunked-encoding'));
   t.match(results.get('blobs.upload.streamed-chunked-encoding')?.message, /got 411/);
   t.equal(results.get('blobs.upload.streamed')?.status, 'pass');
 });
@@ -203,7 +160,7 @@ t.test('upload status by a stale Location (Distribution 2.8.2) fails blobs.uploa
     if (location === undefined || !isUpload(location)) return response;
     return withHeaders(response, { location: `${location}?at=${request.method === 'POST' ? 0 : received(response.headers.range)}` });
   }, ['blobs.upload.status']);
-  t.equal(results.get('blobs.upload.status')?.status, 'fail', status(results, 'blobs.upload.status'));
+  t.equal(results.get('blobs.upload.status')?.status, 'fail', describeResult(results, 'blobs.upload.status'));
   t.match(results.get('blobs.upload.status')?.message, /Location of the POST: expected status 204, got 404/);
 });
 
@@ -212,7 +169,7 @@ t.test('upload status without Range fails blobs.upload.status', async (t) => {
     if (request.method !== 'GET' || !isUpload(request.path)) return undefined;
     return withHeaders(await forward(), { range: undefined });
   }, ['blobs.upload.status']);
-  t.equal(results.get('blobs.upload.status')?.status, 'fail', status(results, 'blobs.upload.status'));
+  t.equal(results.get('blobs.upload.status')?.status, 'fail', describeResult(results, 'blobs.upload.status'));
 });
 
 t.test('a DELETE that leaves the session alive warns on blobs.upload.cancel', async (t) => {
@@ -220,13 +177,13 @@ t.test('a DELETE that leaves the session alive warns on blobs.upload.cancel', as
     if (request.method === 'DELETE' && isUpload(request.path)) return reply(204);
     return undefined;
   }, ['blobs.upload.cancel']);
-  t.equal(results.get('blobs.upload.cancel')?.status, 'warn', status(results, 'blobs.upload.cancel'));
+  t.equal(results.get('blobs.upload.cancel')?.status, 'warn', describeResult(results, 'blobs.upload.cancel'));
   t.match(results.get('blobs.upload.cancel')?.message, /cancelled session: expected status 404, got 204/);
 });
 
 t.test('cancel is skipped for spec v1.1.1', async (t) => {
   const registry = await startTestRegistry(t);
-  const result = await runCheck(check('blobs.upload.cancel'), contextFor(t, registry.url, { specVersion: 'v1.1.1' }));
+  const result = await runCheck(findCheck(uploads, 'blobs.upload.cancel'), checkContext(t, registry.url, { specVersion: 'v1.1.1' }));
   t.equal(result.status, 'skip');
   t.match(result.message, /added after v1\.1\.1/);
 });
@@ -237,8 +194,8 @@ t.test('a registry accepting any PUT fails the digest checks', async (t) => {
     if (request.method === 'PUT' && response.status === 400) return reply(201, { location: `${request.url.pathname}` });
     return response;
   }, ['blobs.upload.digest-mismatch', 'blobs.upload.put-without-digest']);
-  t.equal(results.get('blobs.upload.digest-mismatch')?.status, 'fail', status(results, 'blobs.upload.digest-mismatch'));
-  t.equal(results.get('blobs.upload.put-without-digest')?.status, 'fail', status(results, 'blobs.upload.put-without-digest'));
+  t.equal(results.get('blobs.upload.digest-mismatch')?.status, 'fail', describeResult(results, 'blobs.upload.digest-mismatch'));
+  t.equal(results.get('blobs.upload.put-without-digest')?.status, 'fail', describeResult(results, 'blobs.upload.put-without-digest'));
   t.match(results.get('blobs.upload.digest-mismatch')?.message, /expected status 400, got 201/);
   t.match(results.get('blobs.upload.put-without-digest')?.message, /PUT without \?digest=: expected status 400, got 201/);
 });
@@ -258,7 +215,7 @@ t.test('sessions that live on after PUT fail blobs.upload.unknown-session', asyn
     if (isUpload(request.path) && request.method === 'GET' && response.status === 404) return reply(204, { location: request.path, range: '0-255' });
     return response;
   }, ['blobs.upload.unknown-session']);
-  t.equal(results.get('blobs.upload.unknown-session')?.status, 'fail', status(results, 'blobs.upload.unknown-session'));
+  t.equal(results.get('blobs.upload.unknown-session')?.status, 'fail', describeResult(results, 'blobs.upload.unknown-session'));
   t.match(results.get('blobs.upload.unknown-session')?.message, /already closed by PUT: expected status 404, got 204/);
 });
 
@@ -278,7 +235,7 @@ t.test('refusing the empty blob fails blobs.upload.empty-blob', async (t) => {
     if (request.method === 'PUT' && request.url.searchParams.get('digest') === 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855') return errorReply(400, 'SIZE_INVALID');
     return undefined;
   }, ['blobs.upload.empty-blob']);
-  t.equal(results.get('blobs.upload.empty-blob')?.status, 'fail', status(results, 'blobs.upload.empty-blob'));
+  t.equal(results.get('blobs.upload.empty-blob')?.status, 'fail', describeResult(results, 'blobs.upload.empty-blob'));
   t.match(results.get('blobs.upload.empty-blob')?.message, /empty blob> with no body: expected status 201, got 400/);
 });
 
@@ -299,8 +256,8 @@ t.test('sha512: refused is a skip; accepted but not served is a failure', async 
     if (request.method === 'GET' && /\/blobs\/sha512:/.test(request.path)) return errorReply(404, 'BLOB_UNKNOWN');
     return undefined;
   }, ['blobs.upload.sha512', 'blobs.upload.digest-algorithm']);
-  t.equal(results.get('blobs.upload.sha512')?.status, 'fail', status(results, 'blobs.upload.sha512'));
-  t.equal(results.get('blobs.upload.digest-algorithm')?.status, 'warn', status(results, 'blobs.upload.digest-algorithm'));
+  t.equal(results.get('blobs.upload.sha512')?.status, 'fail', describeResult(results, 'blobs.upload.sha512'));
+  t.equal(results.get('blobs.upload.digest-algorithm')?.status, 'warn', describeResult(results, 'blobs.upload.digest-algorithm'));
 
   // Stored and served under its sha256 alias (CNCF Distribution 2.8.2): a SHOULD-level warning only.
   results = await tampered(t, async (request, forward) => {
@@ -309,7 +266,7 @@ t.test('sha512: refused is a skip; accepted but not served is a failure', async 
     if (digest?.startsWith('sha512:')) return withHeaders(response, { 'docker-content-digest': `sha256:${'b'.repeat(64)}` });
     return response;
   }, ['blobs.upload.sha512-identity']);
-  t.equal(results.get('blobs.upload.sha512-identity')?.status, 'warn', status(results, 'blobs.upload.sha512-identity'));
+  t.equal(results.get('blobs.upload.sha512-identity')?.status, 'warn', describeResult(results, 'blobs.upload.sha512-identity'));
   t.match(results.get('blobs.upload.sha512-identity')?.message, /Docker-Content-Digest sha256:b+ instead of the digest the blob was pushed and asked for/);
 
   // Served, but with wrong bytes.
@@ -318,14 +275,14 @@ t.test('sha512: refused is a skip; accepted but not served is a failure', async 
     if (request.method === 'GET' && /\/blobs\/sha512:/.test(request.path)) return { ...response, body: Buffer.from(response.body.subarray(1)) };
     return response;
   }, ['blobs.upload.sha512']);
-  t.equal(results.get('blobs.upload.sha512')?.status, 'fail', status(results, 'blobs.upload.sha512'));
+  t.equal(results.get('blobs.upload.sha512')?.status, 'fail', describeResult(results, 'blobs.upload.sha512'));
 });
 
 t.test('a registry without sha512 skips the sha512 checks', async (t) => {
   const registry = await startTestRegistry(t);
-  const ctx = contextFor(t, registry.url, { capabilities: { ...ALL_CAPABILITIES, sha512: false } });
+  const ctx = checkContext(t, registry.url, { capabilities: { ...ALL_CAPABILITIES, sha512: false } });
   for (const id of ['blobs.upload.sha512', 'blobs.upload.sha512-identity', 'blobs.upload.digest-algorithm']) {
-    const result = await runCheck(check(id), ctx);
+    const result = await runCheck(findCheck(uploads, id), ctx);
     t.equal(result.status, 'skip', id);
     t.match(result.message, /without: sha512/);
   }
