@@ -4,7 +4,8 @@
  * failures are reported as failures of the setup step of the check that needed them.
  */
 import type { RegistryClient, Reply } from '../client/registry-client.ts';
-import { CheckFailure, CheckSkipped } from '../client/errors.ts';
+import { CheckSkipped } from '../client/errors.ts';
+import { locationOf, withDigest } from '../client/protocol.ts';
 import { expectStatus } from '../client/expect.ts';
 import type { Content } from '../content.ts';
 import type { RunConfig } from '../config.ts';
@@ -50,16 +51,12 @@ export class CheckContext {
   async openSession(repo: string): Promise<string> {
     const reply = await this.request('POST', `/v2/${repo}/blobs/uploads/`);
     expectStatus(reply, [202], 'setup: open an upload session');
-    const location = reply.header('location');
-    if (location === undefined) throw new CheckFailure('setup: POST upload answered without Location', reply.exchange);
-    return this.client.resolve(location);
+    return locationOf(this.client, reply, 'setup: POST upload');
   }
 
   /** Adds `?digest=` (or `&digest=`) to a session URL, keeping its own query (spec: clients MUST keep it). */
   withDigest(session: string, digest: string): string {
-    const url = new URL(session);
-    url.searchParams.append('digest', digest);
-    return url.toString();
+    return withDigest(session, digest);
   }
 
   /** Pushes a blob the most widely supported way: POST, then PUT with the whole body. */

@@ -9,74 +9,29 @@
  * own digest rather than a sha256 alias) and `?digest-algorithm=sha512`.
  */
 import { randomUUID } from 'node:crypto';
-import { CheckFailure } from '../client/errors.ts';
 import { ensure, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
+import { OCTET, expectRange, locationOf, openUpload, patchChunk, pieces, putClose, putWhole, releaseUpload, type Session } from '../client/protocol.ts';
 import { content, randomBlob, type Content } from '../content.ts';
 import { EMPTY_BLOB_SHA256 } from '../../spec/grammars.ts';
 import { expectCodeIfJson, expectDigestHeaderIfPresent, expectLocationServes, expectServed } from './blobs.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 
-const OCTET = { 'Content-Type': 'application/octet-stream' };
-
 /** Chunks are at least this big, or OCI-Chunk-Min-Length when the registry asks for more. */
 const DEFAULT_CHUNK = 1024;
 /** A registry asking for chunks larger than this is not tested chunk by chunk (memory, time). */
 const MAX_CHUNK = 16 * 1024 * 1024;
 
-interface Session {
-  readonly url: string;
-  /** OCI-Chunk-Min-Length of the POST, 0 when absent. */
-  readonly minChunk: number;
-}
-
-/** The absolute URL of a reply's Location, or a failure naming `what`. */
-function locationOf(ctx: CheckContext, reply: Reply, what: string): string {
-  const location = reply.header('location');
-  if (location === undefined || location === '') throw new CheckFailure(`${what}: ${reply.status} without Location`, reply.exchange);
-  return ctx.client.resolve(location);
-}
-
-/** POST …/blobs/uploads/ (Content-Length: 0, as the chunked flow requires): 202 with Location. */
-async function open(ctx: CheckContext, repo: string): Promise<Session> {
-  const reply = await ctx.request('POST', `/v2/${repo}/blobs/uploads/`, { headers: { 'Content-Length': '0' } });
-  expectStatus(reply, [202], `POST /v2/${repo}/blobs/uploads/`);
-  const minChunk = Number(reply.header('oci-chunk-min-length') ?? 0);
-  return { url: locationOf(ctx, reply, 'POST upload'), minChunk: Number.isFinite(minChunk) && minChunk > 0 ? minChunk : 0 };
-}
 
 function chunkSize(ctx: CheckContext, session: Session): number {
   if (session.minChunk > MAX_CHUNK) ctx.skip(`the registry asks for chunks of at least ${session.minChunk} bytes (OCI-Chunk-Min-Length)`);
   return Math.max(DEFAULT_CHUNK, session.minChunk);
 }
 
-/** The `Range: 0-<end>` of a session reply must end at the last byte received (`received` - 1). */
-function expectRange(reply: Reply, received: number, what: string): void {
-  const range = reply.header('range');
-  const expected = `0-${received - 1}`;
-  ensure(range === expected, `${what}: expected header Range: ${expected}, got ${range === undefined ? 'none' : JSON.stringify(range)}`, reply);
-}
-
-/** PATCH one chunk with Content-Range; 202 with Location and Range; returns the next session URL. */
-async function patchChunk(ctx: CheckContext, url: string, bytes: Buffer, start: number, what: string): Promise<string> {
-  const end = start + bytes.length - 1;
-  const reply = await ctx.request('PATCH', url, {
-    body: bytes,
-    headers: { ...OCTET, 'Content-Range': `${start}-${end}`, 'Content-Length': String(bytes.length) },
-  });
-  expectStatus(reply, [202], `${what}: PATCH Content-Range ${start}-${end}`);
-  const next = locationOf(ctx, reply, `${what}: PATCH`);
-  expectRange(reply, end + 1, `${what}: PATCH Content-Range ${start}-${end}`);
-  return next;
-}
-
 /** PUT <session>?digest= (optionally with a last chunk): 201 with Location; the blob is then served. */
 async function close(ctx: CheckContext, repo: string, url: string, blob: Content, what: string, last?: { bytes: Buffer; start: number }): Promise<Reply> {
-  const headers: Record<string, string> = last
-    ? { ...OCTET, 'Content-Range': `${last.start}-${last.start + last.bytes.length - 1}`, 'Content-Length': String(last.bytes.length) }
-    : { 'Content-Length': '0' };
-  const reply = await ctx.request('PUT', ctx.withDigest(url, blob.digest), { headers, ...(last ? { body: last.bytes } : {}) });
+  const reply = await putClose(ctx.client, url, blob.digest, last);
   expectStatus(reply, [201], `${what}: PUT ?digest=${blob.digest}`);
   await expectCreated(ctx, repo, reply, blob, what);
   return reply;
@@ -89,20 +44,6 @@ async function expectCreated(ctx: CheckContext, repo: string, reply: Reply, blob
   await expectServed(ctx, repo, blob, what);
 }
 
-/** The whole blob in the PUT that closes a fresh session. */
-async function putWhole(ctx: CheckContext, url: string, blob: Content, digest = blob.digest): Promise<Reply> {
-  return ctx.request('PUT', ctx.withDigest(url, digest), { body: blob.bytes, headers: { ...OCTET, 'Content-Length': String(blob.size) } });
-}
-
-/** Best effort: release a session the check no longer needs (end-14); failures are ignored. */
-async function release(ctx: CheckContext, url: string): Promise<void> {
-  await ctx.request('DELETE', url).catch(() => undefined);
-}
-
-async function* pieces(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
-  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
-}
-
 export default defineChecks([
   {
     id: 'blobs.upload.post-session',
@@ -111,11 +52,11 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = ctx.repo();
-      const first = await open(ctx, repo);
-      const second = await open(ctx, repo);
+      const first = await openUpload(ctx.client, repo);
+      const second = await openUpload(ctx.client, repo);
       ensure(first.url !== second.url, `two POSTs got the same upload Location ${first.url}: a session must be unique`);
-      await release(ctx, first.url);
-      await release(ctx, second.url);
+      await releaseUpload(ctx.client, first.url);
+      await releaseUpload(ctx.client, second.url);
     },
   },
   {
@@ -126,8 +67,8 @@ export default defineChecks([
     async run(ctx) {
       const repo = ctx.repo();
       const blob = randomBlob(2048);
-      const session = await open(ctx, repo);
-      const reply = await putWhole(ctx, session.url, blob);
+      const session = await openUpload(ctx.client, repo);
+      const reply = await putWhole(ctx.client, session.url, blob.bytes, blob.digest);
       expectStatus(reply, [201], `PUT ?digest=${blob.digest} with the whole blob`);
       await expectCreated(ctx, repo, reply, blob, 'monolithic');
     },
@@ -146,7 +87,7 @@ export default defineChecks([
       });
       if (reply.status === 202) {
         const location = reply.header('location');
-        if (location) await release(ctx, ctx.client.resolve(location));
+        if (location) await releaseUpload(ctx.client, ctx.client.resolve(location));
         ctx.skip('the registry does not support single-POST uploads (answered 202: the spec\'s fallback to POST then PUT)');
       }
       expectStatus(reply, [201], `POST ?digest=${blob.digest} with the blob`);
@@ -160,12 +101,12 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = ctx.repo();
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const size = chunkSize(ctx, session);
       const blob = randomBlob(2 * size + 100);
       let url = session.url;
       for (let start = 0, n = 1; start < blob.size; start += size, n += 1) {
-        url = await patchChunk(ctx, url, blob.bytes.subarray(start, start + size), start, `chunk ${n}`);
+        url = await patchChunk(ctx.client, url, blob.bytes.subarray(start, start + size), start, `chunk ${n}`);
       }
       await close(ctx, repo, url, blob, 'chunked');
     },
@@ -177,10 +118,10 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = ctx.repo();
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const size = chunkSize(ctx, session);
       const blob = randomBlob(size + 300);
-      const url = await patchChunk(ctx, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
       await close(ctx, repo, url, blob, 'last chunk in PUT', { bytes: blob.bytes.subarray(size), start: size });
     },
   },
@@ -191,17 +132,17 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = ctx.repo();
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const size = chunkSize(ctx, session);
       const blob = randomBlob(3 * size);
-      const url = await patchChunk(ctx, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
       const third = blob.bytes.subarray(2 * size);
       const reply = await ctx.request('PATCH', url, {
         body: third,
         headers: { ...OCTET, 'Content-Range': `${2 * size}-${3 * size - 1}`, 'Content-Length': String(third.length) },
       });
       expectStatus(reply, [416], `PATCH Content-Range ${2 * size}-${3 * size - 1} after 0-${size - 1} (chunk 2 skipped)`);
-      await release(ctx, url);
+      await releaseUpload(ctx.client, url);
     },
   },
   {
@@ -213,10 +154,10 @@ export default defineChecks([
     async run(ctx) {
       const repo = ctx.repo();
       const blob = randomBlob(3000);
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const reply = await ctx.request('PATCH', session.url, { body: blob.bytes, headers: { ...OCTET, 'Content-Length': String(blob.size) } });
       expectStatus(reply, [202], 'streamed PATCH with Content-Length');
-      await close(ctx, repo, locationOf(ctx, reply, 'streamed PATCH'), blob, 'streamed');
+      await close(ctx, repo, locationOf(ctx.client, reply, 'streamed PATCH'), blob, 'streamed');
     },
   },
   {
@@ -228,10 +169,10 @@ export default defineChecks([
     async run(ctx) {
       const repo = ctx.repo();
       const blob = randomBlob(5000);
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const reply = await ctx.request('PATCH', session.url, { body: pieces(blob.bytes, 1024), headers: OCTET });
       expectStatus(reply, [202], 'streamed PATCH with Transfer-Encoding: chunked');
-      await close(ctx, repo, locationOf(ctx, reply, 'streamed PATCH'), blob, 'streamed (chunked encoding)');
+      await close(ctx, repo, locationOf(ctx.client, reply, 'streamed PATCH'), blob, 'streamed (chunked encoding)');
     },
   },
   {
@@ -241,17 +182,17 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = ctx.repo();
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const size = chunkSize(ctx, session);
       const blob = randomBlob(size + 10);
-      const latest = await patchChunk(ctx, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      const latest = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
       for (const [which, url] of [['PATCH', latest], ['POST', session.url]] as const) {
         const reply = await ctx.request('GET', url);
         expectStatus(reply, [204], `GET upload status by the Location of the ${which}`);
-        locationOf(ctx, reply, `GET upload status by the Location of the ${which}`);
+        locationOf(ctx.client, reply, `GET upload status by the Location of the ${which}`);
         expectRange(reply, size, `GET upload status by the Location of the ${which}`);
       }
-      await release(ctx, latest);
+      await releaseUpload(ctx.client, latest);
     },
   },
   {
@@ -262,9 +203,9 @@ export default defineChecks([
     since: 'main',
     async run(ctx) {
       const repo = ctx.repo();
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const size = chunkSize(ctx, session);
-      const url = await patchChunk(ctx, session.url, randomBlob(size).bytes, 0, 'first chunk');
+      const url = await patchChunk(ctx.client, session.url, randomBlob(size).bytes, 0, 'first chunk');
       expectStatus(await ctx.request('DELETE', url, { headers: { 'Content-Length': '0' } }), [204], 'DELETE the upload session');
       const reply = await ctx.request('GET', url);
       expectStatus(reply, [404], 'GET status of a cancelled session');
@@ -280,8 +221,8 @@ export default defineChecks([
       const repo = ctx.repo();
       const blob = randomBlob(512);
       const wrong = randomBlob(512);
-      const session = await open(ctx, repo);
-      const reply = await putWhole(ctx, session.url, blob, wrong.digest);
+      const session = await openUpload(ctx.client, repo);
+      const reply = await putWhole(ctx.client, session.url, blob.bytes, wrong.digest);
       expectStatus(reply, [400], `PUT ?digest=<digest of other content> with the blob`);
       expectCodeIfJson(reply, ['DIGEST_INVALID'], 'PUT with a mismatched digest');
       expectStatus(await ctx.request('GET', `/v2/${repo}/blobs/${wrong.digest}`), [404], 'GET of the digest a rejected PUT named');
@@ -295,10 +236,10 @@ export default defineChecks([
     async run(ctx) {
       const repo = ctx.repo();
       const blob = randomBlob(512);
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const reply = await ctx.request('PUT', session.url, { body: blob.bytes, headers: { ...OCTET, 'Content-Length': String(blob.size) } });
       expectStatus(reply, [400], 'PUT without ?digest=');
-      await release(ctx, session.url);
+      await releaseUpload(ctx.client, session.url);
     },
   },
   {
@@ -309,8 +250,8 @@ export default defineChecks([
     async run(ctx) {
       const repo = ctx.repo();
       const blob = randomBlob(256);
-      const session = await open(ctx, repo);
-      expectStatus(await putWhole(ctx, session.url, blob), [201], 'setup: close the session');
+      const session = await openUpload(ctx.client, repo);
+      expectStatus(await putWhole(ctx.client, session.url, blob.bytes, blob.digest), [201], 'setup: close the session');
       const chunk = randomBlob(16).bytes;
       const chunkHeaders = { ...OCTET, 'Content-Range': `0-${chunk.length - 1}`, 'Content-Length': String(chunk.length) };
       const status = await ctx.request('GET', session.url);
@@ -334,7 +275,7 @@ export default defineChecks([
       const repo = ctx.repo();
       const blob = content(Buffer.alloc(0));
       ensure(blob.digest === EMPTY_BLOB_SHA256, `harness: empty blob digest ${blob.digest}`);
-      const session = await open(ctx, repo);
+      const session = await openUpload(ctx.client, repo);
       const reply = await ctx.request('PUT', ctx.withDigest(session.url, blob.digest), { headers: { ...OCTET, 'Content-Length': '0' } });
       expectStatus(reply, [201], 'PUT ?digest=<empty blob> with no body');
       const served = await expectServed(ctx, repo, blob, 'empty blob');
@@ -351,10 +292,10 @@ export default defineChecks([
     async run(ctx) {
       const repo = ctx.repo();
       const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
-      const session = await open(ctx, repo);
-      const reply = await putWhole(ctx, session.url, blob);
+      const session = await openUpload(ctx.client, repo);
+      const reply = await putWhole(ctx.client, session.url, blob.bytes, blob.digest);
       if (reply.status >= 400 && reply.status < 500) {
-        await release(ctx, session.url);
+        await releaseUpload(ctx.client, session.url);
         ctx.skip(`the registry does not accept sha512 blobs (PUT ?digest=sha512:… answered ${reply.status})`);
       }
       expectStatus(reply, [201], `PUT ?digest=${blob.digest.slice(0, 20)}…`);
@@ -370,10 +311,10 @@ export default defineChecks([
     async run(ctx) {
       const repo = ctx.repo();
       const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
-      const session = await open(ctx, repo);
-      const reply = await putWhole(ctx, session.url, blob);
+      const session = await openUpload(ctx.client, repo);
+      const reply = await putWhole(ctx.client, session.url, blob.bytes, blob.digest);
       if (reply.status >= 400 && reply.status < 500) {
-        await release(ctx, session.url);
+        await releaseUpload(ctx.client, session.url);
         ctx.skip(`the registry does not accept sha512 blobs (PUT ?digest=sha512:… answered ${reply.status})`);
       }
       expectStatus(reply, [201], `PUT ?digest=${blob.digest.slice(0, 20)}…`);
@@ -397,8 +338,8 @@ export default defineChecks([
       const reply = await ctx.request('POST', `/v2/${repo}/blobs/uploads/?digest-algorithm=sha512`, { headers: { 'Content-Length': '0' } });
       if (reply.status === 400) ctx.skip('the registry refuses digest-algorithm=sha512 (400: it does not offer sha512 uploads)');
       expectStatus(reply, [202], 'POST ?digest-algorithm=sha512');
-      const session = locationOf(ctx, reply, 'POST ?digest-algorithm=sha512');
-      const patched = await patchChunk(ctx, session, blob.bytes, 0, 'sha512 session');
+      const session = locationOf(ctx.client, reply, 'POST ?digest-algorithm=sha512');
+      const patched = await patchChunk(ctx.client, session, blob.bytes, 0, 'sha512 session');
       await close(ctx, repo, patched, blob, 'digest-algorithm=sha512');
     },
   },
