@@ -15,6 +15,7 @@ export type HttpErrorKind =
   | 'DIGEST_MISSING'
   | 'CONTENT_RANGE_INVALID'
   | 'PAGINATION_INVALID'
+  | 'PARAMETER_INVALID'
   | 'RANGE_NOT_SATISFIABLE';
 
 export interface ErrorEntry {
@@ -46,6 +47,7 @@ export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
   METHOD_NOT_ALLOWED: { code: 'UNSUPPORTED', status: 405, why: 'method not defined for this endpoint' },
   ROUTE_UNKNOWN: { code: 'NAME_UNKNOWN', status: 404, why: 'no endpoint at this path' },
   PAGINATION_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'n is not a non-negative integer; the closed code set has no pagination code' },
+  PARAMETER_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a parameter of the registry\'s own admin endpoint is malformed' },
   RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, why: 'Range outside the blob (RFC 9110 §15.5.17)' },
 };
 
