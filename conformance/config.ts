@@ -21,9 +21,21 @@ export interface Capabilities {
 
 export type Capability = keyof Capabilities;
 
+export interface GcTrigger {
+  /**
+   * Makes the target collect garbage and resolves when it is done. `advanceMs` asks for one
+   * collection as if the clock were that far ahead (only when `canAdvance`; otherwise always 0).
+   */
+  run(advanceMs: number): Promise<void>;
+  /** The trigger can collect as if time had passed (the reference registry's built-in trigger can). */
+  readonly canAdvance: boolean;
+  /** For messages and reports: "touchstone endpoint", "command: …". */
+  readonly description: string;
+}
+
 export interface GcConfig {
   /** Makes the target collect garbage; undefined when the run has no way to. */
-  readonly trigger: (() => Promise<void>) | undefined;
+  readonly trigger: GcTrigger | undefined;
   /** The target's grace period: blobs younger than this must survive GC. */
   readonly graceMs: number;
   /** Also check that garbage is reclaimed (unreferenced blobs become 404 after GC past the grace period). */
@@ -33,11 +45,18 @@ export interface GcConfig {
 }
 
 export interface PropertyConfig {
+  /** Executions per property (fast-check numRuns). */
   readonly runs: number;
+  /** Wall time for the whole property layer, split evenly between the properties that run. */
   readonly timeBudgetMs: number;
+  /** Extra wall time a property may spend shrinking a counterexample it found. */
+  readonly shrinkBudgetMs: number;
   readonly seed: number | undefined;
+  /** fast-check's counterexample path, then "~" and the commands' replay path (printed on failure). */
   readonly path: string | undefined;
   readonly maxCommands: number;
+  /** The command line that reruns this run; a replay appends --only, --seed and --path to it. */
+  readonly commandLine: string;
 }
 
 export interface RunConfig {

@@ -39,8 +39,8 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
       results.push(result);
       hooks.onResult?.(result, results.length, total);
     }
-    if (config.property && isSelected({ id: 'property' }, ctx)) {
-      for (const result of await runProperties(config, client, created)) {
+    if (config.property) {
+      for (const result of await runProperties(config, client, created, { selected: (id) => isSelected({ id }, ctx) })) {
         results.push(result);
         hooks.onResult?.(result, results.length, total);
       }

@@ -1,11 +1,170 @@
 /**
- * The model-based property layer (fast-check): random command sequences against the registry,
- * checked after every step against a model, shrunk to a minimal counterexample on failure.
+ * The model-based property layer (fast-check): for each property (commands/index.ts), random
+ * command sequences run against the registry with `fc.commands` and `fc.asyncModelRun`, each
+ * execution in two fresh repositories, the registry probed against the model after every step.
+ * On failure fast-check shrinks the sequence to a minimal one; that minimal sequence is then run
+ * once more to record its HTTP exchanges, which become the curl reproduction. The result carries
+ * the seed and path that replay exactly that run (`--seed N --path P`; P is fast-check's path,
+ * "~", and the commands' replay path).
+ *
+ * A registry that breaks the model fails the property; a harness error (the registry could not be
+ * reached, a bug of the suite) is an error, never a failure. Time: executions stop starting once
+ * the property's share of the time budget is spent; shrinking gets its own allowance on top.
  */
+import fc from 'fast-check';
+import { CheckFailure, HarnessError } from '../client/errors.ts';
+import { curlScript } from '../client/curl.ts';
 import type { RegistryClient } from '../client/registry-client.ts';
+import type { Exchange } from '../client/exchange.ts';
 import type { RunConfig } from '../config.ts';
 import type { Result } from '../report/types.ts';
+import { poolSizes } from './arbitraries.ts';
+import { commandsFor, PROPERTIES, type PropertyDefinition } from './commands/index.ts';
+import { Model } from './model.ts';
+import { makePool, type World } from './world.ts';
 
-export async function runProperties(_config: RunConfig, _client: RegistryClient, _created: Set<string>): Promise<Result[]> {
-  return [];
+/** Exchanges kept on a failing property result (the curl script has all of the minimal run). */
+const EXCHANGES_KEPT = 60;
+
+export interface PropertyHooks {
+  /** Whether the property's id is selected (--only / --skip). */
+  readonly selected: (id: string) => boolean;
+}
+
+interface Failure {
+  readonly error: unknown;
+  readonly trace: readonly string[];
+  readonly exchanges: readonly Exchange[];
+}
+
+type Input = [number[], Iterable<fc.AsyncCommand<Model, World, boolean>>];
+
+export function splitPath(path: string | undefined): { path: string | undefined; replayPath: string | undefined } {
+  if (path === undefined) return { path: undefined, replayPath: undefined };
+  const tilde = path.indexOf('~');
+  return tilde === -1 ? { path, replayPath: undefined } : { path: path.slice(0, tilde), replayPath: path.slice(tilde + 1) };
+}
+
+function baseResult(property: PropertyDefinition): Omit<Result, 'status' | 'message' | 'ms'> {
+  return { id: property.id, title: property.title, level: 'MUST', spec: property.spec, area: 'property', layer: 'property' };
+}
+
+function unmet(property: PropertyDefinition, config: RunConfig): string | undefined {
+  const missing = property.requires.filter((capability) => !config.capabilities[capability]);
+  if (missing.length > 0) return `registry declared without: ${missing.join(', ')}`;
+  if (property.needsGc && !config.gc.trigger) return 'no way to make the registry collect garbage (use --gc-command CMD)';
+  return undefined;
+}
+
+export async function runProperties(config: RunConfig, client: RegistryClient, created: Set<string>, hooks: PropertyHooks): Promise<Result[]> {
+  const settings = config.property;
+  if (!settings) return [];
+  const chosen = PROPERTIES.filter((p) => hooks.selected(p.id));
+  const runnable = chosen.filter((p) => unmet(p, config) === undefined);
+  const share = runnable.length === 0 ? 0 : settings.timeBudgetMs / runnable.length;
+  const results: Result[] = [];
+  for (const property of chosen) {
+    const reason = unmet(property, config);
+    if (reason !== undefined) {
+      results.push({ ...baseResult(property), status: 'skip', message: reason, ms: 0 });
+      continue;
+    }
+    results.push(await runProperty(property, config, client, created, share));
+  }
+  return results;
+}
+
+async function runProperty(property: PropertyDefinition, config: RunConfig, client: RegistryClient, created: Set<string>, shareMs: number): Promise<Result> {
+  const settings = config.property;
+  if (!settings) throw new Error('runProperty without property settings');
+  const started = Date.now();
+  const deadline = started + shareMs;
+  const { path, replayPath } = splitPath(settings.path);
+  const seed = settings.seed ?? Math.floor(Math.random() * 0x7fffffff);
+  let executions = 0;
+  let steps = 0;
+  let failureSeen = false;
+  let lastModel: Model | undefined;
+  const suffix = property.id.replace('property.', '');
+
+  /** One execution: fresh repositories, fresh pool, the commands against model and registry. */
+  const execute = async ([sizes, commands]: Input): Promise<Model> => {
+    executions += 1;
+    const tag = `${config.runId}-${suffix}-${executions}`;
+    const repos = [`${config.namespace}/${tag}-a`, `${config.namespace}/${tag}-b`];
+    for (const repo of repos) created.add(repo);
+    const world: World = { client, config, salt: tag, repos, pool: makePool(tag, sizes) };
+    const model = new Model(repos);
+    lastModel = model;
+    try {
+      await fc.asyncModelRun(() => ({ model, real: world }), commands);
+    } finally {
+      steps += model.step;
+    }
+    return model;
+  };
+
+  const commandArbitrary = fc.commands(commandsFor(property, config), { maxCommands: settings.maxCommands, size: 'medium', ...(replayPath !== undefined ? { replayPath } : {}) });
+  const predicate = fc.asyncProperty(poolSizes, commandArbitrary, async (sizes, commands) => {
+    // Past the budget, executions still to come pass without running; shrinking always runs.
+    if (!failureSeen && path === undefined && Date.now() > deadline) return;
+    try {
+      await execute([sizes, commands]);
+    } catch (error) {
+      failureSeen = true;
+      throw error;
+    }
+  });
+  const details = await fc.check(predicate, {
+    seed,
+    numRuns: settings.runs,
+    ...(path !== undefined ? { path, endOnFailure: true } : {}),
+    interruptAfterTimeLimit: shareMs + settings.shrinkBudgetMs,
+  });
+  const ms = Date.now() - started;
+  if (!details.failed || !details.counterexample) {
+    const stopped = details.interrupted ? ' (stopped at the time budget)' : '';
+    return { ...baseResult(property), status: 'pass', message: `${executions} executions, ${steps} steps, seed ${seed}${stopped}`, ms };
+  }
+
+  const [sizes, commands] = details.counterexample;
+  const replayOf = /replayPath="([^"]*)"/.exec(String(commands))?.[1];
+  const fullPath = `${details.counterexamplePath ?? ''}${replayOf ? `~${replayOf}` : ''}`;
+  const failure = await rerun(client, () => execute([sizes, commands]), () => lastModel?.trace ?? []);
+  const error = failure?.error ?? details.errorInstance;
+  const harness = error instanceof HarnessError || !(error instanceof CheckFailure || error instanceof Error);
+  const message = error instanceof Error ? error.message : String(error);
+  const replay = `${settings.commandLine} --only ${property.id} --seed ${details.seed} --path '${fullPath}'`;
+  const exchanges = failure?.exchanges ?? [];
+  const title = `${property.id}: minimal counterexample (${failure?.trace.length ?? 0} steps), seed ${details.seed}, path ${fullPath}`;
+  return {
+    ...baseResult(property),
+    status: harness && error instanceof HarnessError ? 'error' : 'fail',
+    message: `${failure ? '' : `(the minimal sequence passed ${RERUNS} times when run again: the failure is intermittent) `}${message}`,
+    ms,
+    exchanges: exchanges.slice(-EXCHANGES_KEPT),
+    counterexample: {
+      seed: details.seed,
+      path: fullPath,
+      commands: failure?.trace ?? [],
+      curl: curlScript(exchanges, config.url, title),
+      replay,
+    },
+  };
+}
+
+/** Runs of the minimal sequence tried to see it fail again (a race may not fail every time). */
+const RERUNS = 3;
+
+/** Runs the minimal counterexample again, recording its exchanges; undefined if it never failed. */
+async function rerun(client: RegistryClient, execute: () => Promise<Model>, trace: () => readonly string[]): Promise<Failure | undefined> {
+  for (let attempt = 0; attempt < RERUNS; attempt += 1) {
+    const mark = client.log.mark();
+    try {
+      await execute();
+    } catch (error) {
+      return { error, trace: [...trace()], exchanges: client.log.since(mark) };
+    }
+  }
+  return undefined;
 }

@@ -1,0 +1,71 @@
+/**
+ * One garbage collection and what it must have done (gc-expectations.ts decides): trigger it
+ * (optionally alongside other work, to catch collections that race with pushes), then check each
+ * manifest of each repository against its verdict — kept, collected, or either, in which case the
+ * model learns what happened — then each blob against verdicts drawn from the manifests that
+ * survived. A failure names the item and why it had to stay or go.
+ */
+import { CheckFailure } from '../client/errors.ts';
+import { expectBody, expectStatus } from '../client/expect.ts';
+import type { GcConfig } from '../config.ts';
+import { blobVerdicts, manifestVerdicts, type GcWindow, type Judged } from './gc-expectations.ts';
+import type { Model, RepoModel } from './model.ts';
+import { inParallel } from './probe.ts';
+import { ACCEPT_MANIFESTS } from '../client/headers.ts';
+import type { World } from './world.ts';
+
+/** An advanced collection runs as if the grace period and then a minute had passed. */
+export function advanceFor(gc: GcConfig): number {
+  return gc.graceMs + 60_000;
+}
+
+async function judge(world: World, repo: RepoModel, kind: 'blob' | 'manifest', digest: string, judged: Judged, label: string): Promise<void> {
+  const path = `/v2/${repo.name}/${kind === 'blob' ? 'blobs' : 'manifests'}/${digest}`;
+  const reply = await world.client.request('GET', path, kind === 'manifest' ? { headers: ACCEPT_MANIFESTS } : {});
+  const gone = (): void => {
+    if (kind === 'blob') repo.blobs.delete(digest);
+    else repo.deleteManifest(digest);
+  };
+  if (judged.verdict === 'keep') {
+    if (reply.status === 404) throw new CheckFailure(`${label}: the collection removed ${kind} ${digest} from ${repo.name}, which had to stay: ${judged.why}`, reply.exchange);
+    expectStatus(reply, [200], `${label}: GET ${path} after the collection`);
+    return;
+  }
+  if (judged.verdict === 'collect') {
+    if (reply.status === 200) throw new CheckFailure(`${label}: the collection kept ${kind} ${digest} in ${repo.name}, which should have been reclaimed: ${judged.why}`, reply.exchange);
+    expectStatus(reply, [404], `${label}: GET ${path} after the collection`);
+    gone();
+    return;
+  }
+  expectStatus(reply, [200, 404], `${label}: GET ${path} after the collection`);
+  const tracked = kind === 'blob' ? repo.blobs.get(digest) : repo.manifests.get(digest);
+  if (reply.status === 404) gone();
+  else if (tracked) expectBody(reply, tracked.fact.content.bytes, `${label}: GET ${path} after the collection`);
+}
+
+/**
+ * Triggers a collection (with `alongside` running at the same time, if given) and checks what it
+ * did. `alongside` may push: what it pushes is younger than the grace period, so it must survive.
+ */
+export async function collectAndCheck(model: Model, world: World, label: string, advanceMs: number, alongside?: () => Promise<void>): Promise<void> {
+  const { gc } = world.config;
+  if (!gc.trigger) return;
+  const trigger = gc.trigger;
+  const start = Date.now();
+  await Promise.all([trigger.run(advanceMs), alongside?.()]);
+  const window: GcWindow = { start, end: Date.now(), advanceMs };
+  for (const repo of model.repos) {
+    const before = new Set(repo.presentManifests().map((m) => m.content.digest));
+    const manifests = manifestVerdicts(repo, gc, window);
+    await inParallel([...manifests], ([digest, judged]) => judge(world, repo, 'manifest', digest, judged, label));
+    for (const m of repo.presentManifests()) {
+      for (const child of m.children) {
+        if (before.has(child) && !repo.hasManifest(child)) {
+          throw new CheckFailure(`${label}: the collection kept index ${m.content.digest} in ${repo.name} but removed its child ${child}`);
+        }
+      }
+    }
+    const blobs = blobVerdicts(repo, gc, window);
+    await inParallel([...blobs], ([digest, judged]) => judge(world, repo, 'blob', digest, judged, label));
+  }
+}

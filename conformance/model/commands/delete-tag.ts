@@ -1,0 +1,48 @@
+/**
+ * DeleteTag: DELETE /v2/<name>/manifests/<tag> (spec "Deleting tags", end-9): 202, and only that
+ * tag goes — the manifest stays pullable by digest and every other tag pointing to it still
+ * resolves. A tag the repository does not have: 404.
+ */
+import fc from 'fast-check';
+import { expectStatus } from '../../client/expect.ts';
+import { position, repoIndex, tag } from '../arbitraries.ts';
+import { pick, type Model } from '../model.ts';
+import type { World } from '../world.ts';
+import { Step, show } from './step.ts';
+
+export interface DeleteTagParams {
+  readonly repo: number;
+  /** A position among the repository's tags, or a tag it may not have. */
+  readonly tag: { readonly present: number } | { readonly name: string };
+}
+
+export class DeleteTag extends Step {
+  readonly p: DeleteTagParams;
+
+  constructor(p: DeleteTagParams) {
+    super();
+    this.p = p;
+  }
+
+  protected async act(model: Model, world: World, label: string): Promise<void> {
+    const repo = model.repo(this.p.repo);
+    const name = 'present' in this.p.tag ? pick([...repo.tags.keys()].sort(), this.p.tag.present) : this.p.tag.name;
+    if (name === undefined) return;
+    const path = `/v2/${repo.name}/manifests/${name}`;
+    const reply = await world.client.request('DELETE', path);
+    if (!repo.tags.has(name)) {
+      expectStatus(reply, [404], `${label}: DELETE ${path} (no such tag)`);
+      return;
+    }
+    expectStatus(reply, [202], `${label}: DELETE ${path}`);
+    repo.tags.delete(name);
+  }
+
+  toString(): string {
+    return `DeleteTag(repo ${this.p.repo}, ${'present' in this.p.tag ? `tag #${this.p.tag.present}` : `tag ${show(this.p.tag.name)}`})`;
+  }
+}
+
+export const deleteTagCommand: fc.Arbitrary<DeleteTag> = fc
+  .record({ repo: repoIndex, tag: fc.oneof({ weight: 4, arbitrary: fc.record({ present: position }) }, { weight: 1, arbitrary: fc.record({ name: tag }) }) })
+  .map((p) => new DeleteTag(p));

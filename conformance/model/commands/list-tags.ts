@@ -1,0 +1,114 @@
+/**
+ * ListTags: the tag list of a repository, whole and page by page (spec "Listing Tags", end-8a,
+ * end-8b). The whole list holds exactly the model's tags, each once, in lexical order — read as
+ * code-point order or as case-insensitive order, the two readings of "lexical order (i.e.
+ * case-insensitive alphanumeric order)" registries implement. With a page size n: n=0 gives an
+ * empty list and no Link; each page has exactly n tags unless it is the last or a Link follows;
+ * `last` is exclusive; following Link (or last= when there is no Link) walks the whole list once,
+ * in order, with no gap and no repeat.
+ */
+import fc from 'fast-check';
+import { CheckFailure } from '../../client/errors.ts';
+import { ensure, expectStatus } from '../../client/expect.ts';
+import type { Reply } from '../../client/registry-client.ts';
+import { nextLink } from '../../client/headers.ts';
+import { repoIndex } from '../arbitraries.ts';
+import type { Model } from '../model.ts';
+import type { World } from '../world.ts';
+import { Step } from './step.ts';
+
+export interface ListTagsParams {
+  readonly repo: number;
+  /** Page size; undefined lists without n. */
+  readonly n: number | undefined;
+}
+
+/** At most this many pages: a registry whose Links never end fails instead of looping. */
+const MAX_PAGES = 100;
+
+export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const caseInsensitive = (a: string, b: string): number => byCodePoint(a.toLowerCase(), b.toLowerCase()) || byCodePoint(a, b);
+
+function isSorted(list: readonly string[], compare: (a: string, b: string) => number): boolean {
+  return list.every((tag, i) => i === 0 || compare(list[i - 1] as string, tag) < 0);
+}
+
+function tagsOf(reply: Reply, what: string): string[] {
+  const body = reply.json<{ tags?: unknown }>();
+  ensure(body !== undefined && typeof body === 'object' && body !== null, `${what}: the body is not JSON`, reply);
+  const tags = body.tags ?? [];
+  ensure(Array.isArray(tags) && tags.every((t) => typeof t === 'string'), `${what}: "tags" is not a list of strings`, reply);
+  return tags as string[];
+}
+
+export class ListTags extends Step {
+  readonly p: ListTagsParams;
+
+  constructor(p: ListTagsParams) {
+    super();
+    this.p = p;
+  }
+
+  protected async act(model: Model, world: World, label: string): Promise<void> {
+    const repo = model.repo(this.p.repo);
+    const base = `/v2/${repo.name}/tags/list`;
+    const whole = await world.client.request('GET', base);
+    if (repo.tags.size === 0 && repo.manifests.size === 0 && whole.status === 404) return; // no such repository yet
+    expectStatus(whole, [200], `${label}: GET ${base}`);
+    const all = tagsOf(whole, `${label}: GET ${base}`);
+    const byBytes = isSorted(all, byCodePoint);
+    const byCase = isSorted(all, caseInsensitive);
+    ensure(byBytes || byCase, `${label}: GET ${base}: tags [${all.join(', ')}] are not in lexical order (neither code-point nor case-insensitive)`, whole);
+    const order = byBytes ? byCodePoint : caseInsensitive;
+    const expected = [...repo.tags.keys()].sort(order);
+    ensure(all.join('\n') === expected.join('\n'), `${label}: GET ${base}: expected [${expected.join(', ')}], got [${all.join(', ')}]`, whole);
+    if (this.p.n === undefined) return;
+    const n = this.p.n;
+
+    if (n === 0) {
+      const reply = await world.client.request('GET', `${base}?n=0`);
+      expectStatus(reply, [200], `${label}: GET ${base}?n=0`);
+      const page = tagsOf(reply, `${label}: GET ${base}?n=0`);
+      ensure(page.length === 0, `${label}: GET ${base}?n=0: "When n is zero, this endpoint MUST return an empty list", got [${page.join(', ')}]`, reply);
+      ensure(reply.header('link') === undefined, `${label}: GET ${base}?n=0: a Link header (${reply.header('link')}), which n=0 MUST NOT have`, reply);
+      return;
+    }
+
+    const walked: string[] = [];
+    let url = world.client.resolve(`${base}?n=${n}`);
+    for (let pages = 0; ; pages += 1) {
+      if (pages === MAX_PAGES) throw new CheckFailure(`${label}: paging ${base} with n=${n} did not end after ${MAX_PAGES} pages`);
+      const reply = await world.client.request('GET', url);
+      const asked = new URL(url);
+      const what = `${label}: GET ${asked.pathname}${asked.search}`;
+      expectStatus(reply, [200], what);
+      const page = tagsOf(reply, what);
+      const last = asked.searchParams.get('last');
+      if (last !== null) ensure(!page.includes(last), `${what}: the page holds ${JSON.stringify(last)} itself, but last is exclusive`, reply);
+      const link = nextLink(reply, what);
+      ensure(page.length <= n, `${what}: ${page.length} tags on a page of n=${n}`, reply);
+      const remaining = expected.length - walked.length;
+      ensure(page.length === Math.min(n, remaining) || link !== undefined,
+        `${what}: ${page.length} tags where ${Math.min(n, remaining)} remain — fewer than n only at the end or with a Link header`, reply);
+      const from = walked.length;
+      walked.push(...page);
+      ensure(page.every((tag, i) => expected[from + i] === tag),
+        `${what}: page [${page.join(', ')}] is not the next ${page.length} of [${expected.join(', ')}] after [${expected.slice(0, from).join(', ')}] (a repeat, a gap, or out of order)`, reply);
+      if (link !== undefined) {
+        url = link;
+        continue;
+      }
+      if (page.length < n || walked.length >= expected.length) break;
+      url = world.client.resolve(`${base}?n=${n}&last=${encodeURIComponent(page.at(-1) as string)}`);
+    }
+    ensure(walked.length === expected.length, `${label}: paging ${base} with n=${n} gave [${walked.join(', ')}], expected [${expected.join(', ')}]`);
+  }
+
+  toString(): string {
+    return `ListTags(repo ${this.p.repo}${this.p.n === undefined ? '' : `, n=${this.p.n}`})`;
+  }
+}
+
+export const listTagsCommand: fc.Arbitrary<ListTags> = fc
+  .record({ repo: repoIndex, n: fc.option(fc.oneof(fc.constantFrom(0, 1, 2), fc.integer({ min: 1, max: 6 })), { nil: undefined, freq: 4 }) })
+  .map((p) => new ListTags(p));

@@ -1,0 +1,114 @@
+/**
+ * The probe run after every step: the registry must hold exactly what the model says, in every
+ * repository of the execution. Each blob and manifest digest the run ever used is fetched from
+ * each repository: present in the model → 200 with exactly its bytes and, when sent, a
+ * Docker-Content-Digest naming them (spec "Pulling blobs", "Pulling manifests"); absent → 404
+ * (an error body, when JSON, uses the spec's closed code set); `maybe` (after a GC that may or may
+ * not collect it) → either, and the model learns which. Tags: the tag list holds exactly the
+ * model's tags (order and paging are the ListTags command's business) and each tag serves its
+ * manifest.
+ */
+import { CheckFailure } from '../client/errors.ts';
+import { ensure, expectBody, expectStatus } from '../client/expect.ts';
+import type { Reply } from '../client/registry-client.ts';
+import { ACCEPT_MANIFESTS } from '../client/headers.ts';
+import { ERROR_CODES } from '../../spec/error-codes.ts';
+import { digestNames } from '../checks/blobs.ts';
+import type { Model, RepoModel, Tracked } from './model.ts';
+import type { World } from './world.ts';
+
+const PARALLEL = 8;
+
+/** Runs `work` over `items`, at most PARALLEL at a time. */
+export async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(PARALLEL, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/** An error body, when it is the JSON envelope, uses codes of the spec's closed set ("MUST be one of"). */
+export function expectSpecCodes(reply: Reply, what: string): void {
+  const body = reply.json<{ errors?: unknown }>();
+  if (body === undefined || body === null || typeof body !== 'object' || !Array.isArray(body.errors)) return;
+  for (const error of body.errors as { code?: unknown }[]) {
+    const code = error?.code;
+    ensure(typeof code === 'string' && Object.hasOwn(ERROR_CODES, code), `${what}: error code ${JSON.stringify(code)} is not one of the spec's codes`, reply);
+  }
+}
+
+type Kind = 'blob' | 'manifest';
+
+async function probeDigest(world: World, repo: RepoModel, kind: Kind, digest: string, expected: Buffer, tracked: Tracked<unknown> | undefined, label: string): Promise<void> {
+  const path = `/v2/${repo.name}/${kind === 'blob' ? 'blobs' : 'manifests'}/${digest}`;
+  const reply = await world.client.request('GET', path, kind === 'manifest' ? { headers: ACCEPT_MANIFESTS } : {});
+  const what = `${label}: GET ${path}`;
+  if (tracked === undefined) {
+    if (reply.status === 200) {
+      throw new CheckFailure(`${what}: expected 404 — the model says this repository does not hold this ${kind} (never pushed here, deleted, or collected) — got 200`, reply.exchange);
+    }
+    expectStatus(reply, [404], what);
+    expectSpecCodes(reply, what);
+    return;
+  }
+  if (tracked.presence === 'maybe') {
+    if (reply.status === 404) {
+      if (kind === 'blob') repo.blobs.delete(digest);
+      else repo.deleteManifest(digest);
+      return;
+    }
+    tracked.presence = 'present';
+  }
+  expectStatus(reply, [200], `${what} (the model says this repository holds it)`);
+  expectBody(reply, expected, what);
+  const header = reply.header('docker-content-digest');
+  ensure(header === undefined || digestNames(header, reply.body), `${what}: Docker-Content-Digest ${header} does not name the content`, reply);
+}
+
+/** Checks every repository of the execution against the model. */
+export async function probe(world: World, model: Model, label: string): Promise<void> {
+  for (const repo of model.repos) {
+    const jobs: (() => Promise<void>)[] = [];
+    for (const [digest, blob] of model.blobUniverse) {
+      jobs.push(() => probeDigest(world, repo, 'blob', digest, blob.bytes, repo.blobs.get(digest), label));
+    }
+    for (const [digest, manifest] of model.manifestUniverse) {
+      jobs.push(() => probeDigest(world, repo, 'manifest', digest, manifest.bytes, repo.manifests.get(digest), label));
+    }
+    for (const [tag, digest] of repo.tags) {
+      jobs.push(async () => {
+        const path = `/v2/${repo.name}/manifests/${tag}`;
+        const reply = await world.client.request('GET', path, { headers: ACCEPT_MANIFESTS });
+        const expected = model.manifestUniverse.get(digest);
+        expectStatus(reply, [200], `${label}: GET ${path} (the model says tag ${JSON.stringify(tag)} names ${digest})`);
+        if (expected) expectBody(reply, expected.bytes, `${label}: GET ${path} should serve ${digest}`);
+      });
+    }
+    await inParallel(jobs, (job) => job());
+    if (world.config.capabilities.contentDiscovery && (repo.tags.size > 0 || repo.manifests.size > 0)) await probeTagSet(world, repo, label);
+  }
+}
+
+/** GET tags/list (no paging) holds exactly the model's tags, each once. */
+async function probeTagSet(world: World, repo: RepoModel, label: string): Promise<void> {
+  const path = `/v2/${repo.name}/tags/list`;
+  const reply = await world.client.request('GET', path);
+  const what = `${label}: GET ${path}`;
+  if (repo.tags.size === 0 && reply.status === 404) return; // a repository without tags may be unknown to tags/list
+  expectStatus(reply, [200], what);
+  const tags = reply.json<{ tags?: unknown }>()?.tags ?? [];
+  ensure(Array.isArray(tags), `${what}: "tags" is not a list`, reply);
+  const listed = tags as unknown[];
+  const expected = [...repo.tags.keys()].sort();
+  const missing = expected.filter((tag) => !listed.includes(tag));
+  const extra = listed.filter((tag) => typeof tag !== 'string' || !repo.tags.has(tag));
+  const duplicates = listed.filter((tag, i) => listed.indexOf(tag) !== i);
+  ensure(missing.length === 0 && extra.length === 0 && duplicates.length === 0,
+    `${what}: expected exactly the tags [${expected.join(', ')}]${missing.length ? `; missing [${missing.join(', ')}]` : ''}${extra.length ? `; unexpected [${extra.join(', ')}]` : ''}${duplicates.length ? `; listed twice [${duplicates.join(', ')}]` : ''}`,
+    reply);
+}
