@@ -10,6 +10,7 @@ import { CheckContext } from './checks/context.ts';
 import { ALL_CHECKS } from './checks/index.ts';
 import { isSelected, runCheck } from './checks/runner.ts';
 import { runProperties } from './model/property.ts';
+import { PROPERTIES } from './model/commands/index.ts';
 import { summarize, type Report, type Result } from './report/types.ts';
 import type { RunConfig } from './config.ts';
 import type { Check } from './checks/types.ts';
@@ -33,14 +34,15 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
     if (probe.status >= 500) throw new HarnessError(`GET ${config.url}/v2/ answered ${probe.status}: is this a registry?`);
     const ctx = new CheckContext(client, config, created);
     const checks = (hooks.checks ?? ALL_CHECKS).filter((check) => isSelected(check, ctx));
-    const total = checks.length + (config.property ? 1 : 0);
+    const selectedProperty = (id: string): boolean => isSelected({ id }, ctx);
+    const total = checks.length + (config.property ? PROPERTIES.filter((p) => selectedProperty(p.id)).length : 0);
     for (const check of checks) {
       const result = await runCheck(check, ctx);
       results.push(result);
       hooks.onResult?.(result, results.length, total);
     }
     if (config.property) {
-      for (const result of await runProperties(config, client, created, { selected: (id) => isSelected({ id }, ctx) })) {
+      for (const result of await runProperties(config, client, created, { selected: selectedProperty })) {
         results.push(result);
         hooks.onResult?.(result, results.length, total);
       }

@@ -8,16 +8,34 @@ import type { Exchange } from '../client/exchange.ts';
 import type { Result } from '../report/types.ts';
 import type { CheckContext } from './context.ts';
 import type { Check } from './types.ts';
+import type { Capability } from '../config.ts';
 
 /** Exchanges kept per non-passing result: enough to see what happened, bounded for big runs. */
 const EXCHANGES_PER_RESULT = 40;
+
+/**
+ * The official suite's workflow categories (spec "Workflow Categories"): every area pushes and
+ * pulls what it checks; listing tags and referrers is content discovery; deletes are content
+ * management. A category the registry is declared without skips its areas.
+ */
+const AREA_CATEGORIES: Readonly<Record<string, readonly Capability[]>> = {
+  base: [],
+  tags: ['push', 'pull', 'contentDiscovery'],
+  referrers: ['push', 'pull', 'contentDiscovery'],
+  deletes: ['push', 'pull', 'contentManagement'],
+};
+
+export function requirementsOf(check: Pick<Check, 'id' | 'requires'>): Capability[] {
+  const categories = AREA_CATEGORIES[areaOf(check.id)] ?? ['push', 'pull'];
+  return [...new Set([...categories, ...(check.requires ?? [])])];
+}
 
 export function areaOf(id: string): string {
   return id.split('.')[0] ?? id;
 }
 
 function selected(id: string, only: readonly string[], skip: readonly string[]): boolean {
-  const matches = (prefix: string): boolean => id === prefix || id.startsWith(`${prefix}.`) || id.startsWith(prefix);
+  const matches = (prefix: string): boolean => id.startsWith(prefix);
   return (only.length === 0 || only.some(matches)) && !skip.some(matches);
 }
 
@@ -27,7 +45,7 @@ export function isSelected(check: Pick<Check, 'id'>, ctx: Pick<CheckContext, 'co
 
 export async function runCheck(check: Check, ctx: CheckContext): Promise<Result> {
   const base = { id: check.id, title: check.title, level: check.level, spec: check.spec, area: areaOf(check.id), layer: 'scripted' as const, ...(check.nonNormative ? { nonNormative: true } : {}) };
-  const missing = (check.requires ?? []).filter((capability) => !ctx.config.capabilities[capability]);
+  const missing = requirementsOf(check).filter((capability) => !ctx.config.capabilities[capability]);
   if (missing.length > 0) return { ...base, status: 'skip', message: `registry declared without: ${missing.join(', ')}`, ms: 0 };
   if (check.since === 'main' && ctx.config.specVersion !== 'main') {
     return { ...base, status: 'skip', message: 'requirement added after v1.1.1 (use --spec-version main)', ms: 0 };

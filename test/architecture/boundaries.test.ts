@@ -1,7 +1,7 @@
 /**
  * The project's boundaries (DEVELOPERS.md "Architecture"): conformance/ never imports reference/
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
- * reference/ uses only node: built-ins and uuid.
+ * reference/ uses only node: built-ins and uuid. cli/ is the one place that joins the two halves.
  */
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
@@ -43,10 +43,13 @@ t.test('spec/ imports nothing but itself', async (t) => {
   }
 });
 
-t.test('conformance/ never imports reference/', async (t) => {
+t.test('conformance/ never imports reference/ (nor cli/, which joins the halves)', async (t) => {
   const files = await sources('conformance');
   for (const file of files) {
-    for (const spec of await importsOf(file)) t.notOk(target(file, spec).startsWith('reference/'), `${file} imports ${spec}`);
+    for (const spec of await importsOf(file)) {
+      const to = target(file, spec);
+      t.notOk(to.startsWith('reference/') || to.startsWith('cli/'), `${file} imports ${spec}`);
+    }
   }
   t.pass(`${files.length} conformance files checked`);
 });

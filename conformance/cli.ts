@@ -1,0 +1,383 @@
+/**
+ * `touchstone check`: the conformance suite's command line. Reads flags and, for people who
+ * already use the official OCI conformance suite, its environment variables (OCI_ROOT_URL,
+ * OCI_NAMESPACE, OCI_CROSSMOUNT_NAMESPACE, OCI_USERNAME/OCI_PASSWORD, OCI_TEST_PULL/PUSH/
+ * CONTENT_DISCOVERY/CONTENT_MANAGEMENT, OCI_AUTOMATIC_CROSSMOUNT, OCI_REPORT_DIR, OCI_DEBUG);
+ * flags win. Runs the suite, prints progress and a summary grouped by area, writes the reports
+ * asked for, and exits 0 when no MUST-level check failed, 1 when one did, 2 for usage or harness
+ * errors. Without --url (and OCI_ROOT_URL) it checks the registry the caller embeds — the
+ * launcher (cli/touchstone.ts) starts the reference registry in-process; this module never
+ * imports it (conformance/ works against any registry).
+ */
+import { exec } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HarnessError } from './client/errors.ts';
+import { RegistryClient } from './client/registry-client.ts';
+import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion } from './config.ts';
+import { newRunId, runSuite } from './run.ts';
+import { formatProgress, formatSummary } from './report/text.ts';
+import { toJson } from './report/json.ts';
+import { toJunit } from './report/junit.ts';
+import { toTap } from './report/tap.ts';
+import { toHtml } from './report/html.ts';
+import { exitCode, type Report } from './report/types.ts';
+import { bodyText } from './client/exchange.ts';
+
+export const USAGE = `usage: touchstone check [--url URL] [options]
+
+target
+  --url URL                    the registry (env OCI_ROOT_URL); without it, the embedded reference registry
+  --namespace NS               repositories go under NS/<run id>-… (env OCI_NAMESPACE; default touchstone)
+  --crossmount-namespace NS    sources of cross-repository mounts (env OCI_CROSSMOUNT_NAMESPACE)
+  --username U --password P    credentials for Basic or token auth (env OCI_USERNAME, OCI_PASSWORD)
+  --spec-version V             v1.1.1 (default) or main (adds the newer requirements)
+
+what the registry does not offer (those checks are skipped with the reason, not failed)
+  --no-pull --no-push --no-content-discovery --no-content-management   (env OCI_TEST_PULL=1 … select)
+  --no-delete                  no deletes at all; or one by one:
+  --no-manifest-deletes --no-tag-deletes --no-blob-deletes
+  --no-referrers --no-auto-mount (env OCI_AUTOMATIC_CROSSMOUNT=0) --no-sha512
+
+selection
+  --only PREFIX                run only check ids starting with PREFIX (repeatable), e.g. tags or property.gc
+  --skip PREFIX                skip check ids starting with PREFIX (repeatable)
+
+garbage collection
+  --gc-command CMD             a shell command that makes the registry collect garbage
+  --gc-touchstone              the reference registry's trigger: POST /_touchstone/gc
+  --gc-grace S                 the registry's grace period: younger blobs must survive (default 0;
+                               3600 with --gc-touchstone)
+  --expect-gc-reclaims         unreferenced blobs past the grace period must be gone after GC
+  --gc-reclaims-untagged       untagged manifests no tag reaches are reclaimed too
+
+property layer
+  --runs N                     executions per property (default 30)
+  --time-budget S              seconds for the whole property layer (default 45)
+  --seed N --path P            replay exactly one run (printed with every counterexample)
+  --max-commands N             longest command sequence (default 20)
+  --no-properties              scripted checks only
+
+output
+  --json FILE --junit FILE --html FILE   reports (env OCI_REPORT_DIR writes all three there)
+  --tap                        TAP 14 on stdout instead of the text summary
+  --repro FILE                 the curl reproduction of the first property counterexample
+  --quiet                      the summary only, no progress lines
+  --no-color                   no ANSI colours (also NO_COLOR)
+  --no-cleanup                 leave the repositories the run created`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'TOUCHSTONE_USAGE';
+}
+
+/** A registry the launcher starts for a run without --url (the reference registry, in-process). */
+export interface EmbeddedTarget {
+  readonly url: string;
+  /** Its GC: trigger, grace period and what it reclaims. */
+  readonly gc: GcConfig;
+  close(): Promise<void>;
+}
+
+export interface CheckOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr?: NodeJS.WritableStream;
+  /** Starts the registry to check when no URL is given; without it a URL is required. */
+  readonly embedded?: () => Promise<EmbeddedTarget>;
+  /** How the user invoked the suite, for replay command lines ("npx touchstone check", "npm start --"). */
+  readonly invocation?: string;
+}
+
+interface Outputs {
+  readonly json: string | undefined;
+  readonly junit: string | undefined;
+  readonly html: string | undefined;
+  readonly repro: string | undefined;
+  readonly tap: boolean;
+  readonly quiet: boolean;
+  readonly color: boolean;
+  readonly debug: boolean;
+}
+
+export interface ParsedCheck {
+  /** The run's configuration; `url` is empty when the embedded target is to be used. */
+  readonly config: Omit<RunConfig, 'gc'> & { readonly gc: Omit<GcConfig, 'trigger'> };
+  readonly gc: { readonly command: string | undefined; readonly touchstone: boolean };
+  readonly outputs: Outputs;
+}
+
+const OPTIONS = {
+  url: { type: 'string' },
+  namespace: { type: 'string' },
+  'crossmount-namespace': { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'spec-version': { type: 'string' },
+  'no-pull': { type: 'boolean' },
+  'no-push': { type: 'boolean' },
+  'no-content-discovery': { type: 'boolean' },
+  'no-content-management': { type: 'boolean' },
+  'no-delete': { type: 'boolean' },
+  'no-manifest-deletes': { type: 'boolean' },
+  'no-tag-deletes': { type: 'boolean' },
+  'no-blob-deletes': { type: 'boolean' },
+  'no-referrers': { type: 'boolean' },
+  'no-auto-mount': { type: 'boolean' },
+  'no-sha512': { type: 'boolean' },
+  only: { type: 'string', multiple: true },
+  skip: { type: 'string', multiple: true },
+  'gc-command': { type: 'string' },
+  'gc-touchstone': { type: 'boolean' },
+  'gc-grace': { type: 'string' },
+  'expect-gc-reclaims': { type: 'boolean' },
+  'gc-reclaims-untagged': { type: 'boolean' },
+  runs: { type: 'string' },
+  'time-budget': { type: 'string' },
+  seed: { type: 'string' },
+  path: { type: 'string' },
+  'max-commands': { type: 'string' },
+  'no-properties': { type: 'boolean' },
+  json: { type: 'string' },
+  junit: { type: 'string' },
+  html: { type: 'string' },
+  tap: { type: 'boolean' },
+  repro: { type: 'string' },
+  quiet: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  'no-cleanup': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function whole(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${flag} needs a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`${flag} needs a number of seconds, got ${JSON.stringify(value)}`);
+  return Number(value) * 1000;
+}
+
+/** OCI_* booleans: "1", "true", "yes" are on; "0", "false", "no", "" off. */
+function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  return /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+/** The official suite's four categories: when any OCI_TEST_* is set, only those set to 1 run. */
+function categoriesFromEnv(env: NodeJS.ProcessEnv): Pick<Capabilities, 'pull' | 'push' | 'contentDiscovery' | 'contentManagement'> {
+  const names = { pull: 'OCI_TEST_PULL', push: 'OCI_TEST_PUSH', contentDiscovery: 'OCI_TEST_CONTENT_DISCOVERY', contentManagement: 'OCI_TEST_CONTENT_MANAGEMENT' } as const;
+  const anySet = Object.values(names).some((name) => env[name] !== undefined);
+  return {
+    pull: anySet ? envFlag(env, names.pull) === true : true,
+    push: anySet ? envFlag(env, names.push) === true : true,
+    contentDiscovery: anySet ? envFlag(env, names.contentDiscovery) === true : true,
+    contentManagement: anySet ? envFlag(env, names.contentManagement) === true : true,
+  };
+}
+
+/** The argument list for replays: the run's own flags without the ones a replay sets itself. */
+function replayArgs(argv: readonly string[]): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    const name = arg.split('=')[0];
+    if (['--only', '--skip', '--seed', '--path', '--runs'].includes(name ?? '')) {
+      if (!arg.includes('=')) i += 1;
+      continue;
+    }
+    kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+  }
+  return kept.join(' ');
+}
+
+export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, invocation = 'npx touchstone check'): ParsedCheck | 'help' {
+  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const specVersion = values['spec-version'] ?? 'v1.1.1';
+  if (specVersion !== 'v1.1.1' && specVersion !== 'main') throw new UsageError(`--spec-version is v1.1.1 or main, got ${specVersion}`);
+  const url = (values.url ?? env.OCI_ROOT_URL ?? '').replace(/\/+$/, '');
+  if (url !== '' && !/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url needs an http(s) URL, got ${url}`);
+  const namespace = values.namespace ?? env.OCI_NAMESPACE ?? 'touchstone';
+  const crossmountNamespace = values['crossmount-namespace'] ?? env.OCI_CROSSMOUNT_NAMESPACE ?? namespace;
+
+  const categories = categoriesFromEnv(env);
+  const noDelete = values['no-delete'] === true;
+  const management = categories.contentManagement && values['no-content-management'] !== true;
+  const autoMountEnv = envFlag(env, 'OCI_AUTOMATIC_CROSSMOUNT');
+  const capabilities: Capabilities = {
+    ...ALL_CAPABILITIES,
+    pull: categories.pull && values['no-pull'] !== true,
+    push: categories.push && values['no-push'] !== true,
+    contentDiscovery: categories.contentDiscovery && values['no-content-discovery'] !== true,
+    contentManagement: management,
+    manifestDeletes: management && !noDelete && values['no-manifest-deletes'] !== true,
+    tagDeletes: management && !noDelete && values['no-tag-deletes'] !== true,
+    blobDeletes: management && !noDelete && values['no-blob-deletes'] !== true,
+    referrers: values['no-referrers'] !== true,
+    autoMount: values['no-auto-mount'] !== true && autoMountEnv !== false,
+    sha512: values['no-sha512'] !== true,
+  };
+
+  const gcCommand = values['gc-command'];
+  const gcTouchstone = values['gc-touchstone'] === true;
+  if (gcCommand !== undefined && gcTouchstone) throw new UsageError('--gc-command and --gc-touchstone exclude each other');
+  const graceMs = seconds(values['gc-grace'], '--gc-grace') ?? (gcTouchstone ? 3_600_000 : 0);
+
+  const seed = whole(values.seed, '--seed', 0);
+  const path = values.path;
+  if (path !== undefined && seed === undefined) throw new UsageError('--path replays a run: it needs the --seed printed with it');
+  const properties = values['no-properties'] === true ? undefined : {
+    runs: whole(values.runs, '--runs', 1) ?? 30,
+    timeBudgetMs: seconds(values['time-budget'], '--time-budget') ?? 45_000,
+    shrinkBudgetMs: 60_000,
+    seed,
+    path,
+    maxCommands: whole(values['max-commands'], '--max-commands', 1) ?? 20,
+    commandLine: `${invocation}${replayArgs(argv) ? ` ${replayArgs(argv)}` : ''}`.trim(),
+  };
+
+  const reportDir = env.OCI_REPORT_DIR;
+  const inDir = (file: string): string | undefined => (reportDir === undefined || reportDir === '' ? undefined : join(reportDir, file));
+  return {
+    config: {
+      url,
+      namespace,
+      crossmountNamespace,
+      specVersion: specVersion as SpecVersion,
+      capabilities,
+      only: values.only ?? [],
+      skip: values.skip ?? [],
+      gc: { graceMs, expectReclaims: values['expect-gc-reclaims'] === true, reclaimsUntagged: values['gc-reclaims-untagged'] === true },
+      property: properties,
+      username: values.username ?? env.OCI_USERNAME,
+      password: values.password ?? env.OCI_PASSWORD,
+      cleanup: values['no-cleanup'] !== true,
+      runId: newRunId(),
+    },
+    gc: { command: gcCommand, touchstone: gcTouchstone },
+    outputs: {
+      json: values.json ?? inDir('report.json'),
+      junit: values.junit ?? inDir('junit.xml'),
+      html: values.html ?? inDir('report.html'),
+      repro: values.repro,
+      tap: values.tap === true,
+      quiet: values.quiet === true,
+      color: values['no-color'] !== true && env.NO_COLOR === undefined,
+      debug: envFlag(env, 'OCI_DEBUG') === true,
+    },
+  };
+}
+
+/** A shell command as the GC trigger (for Distribution: stop, garbage-collect, start again). */
+export function commandTrigger(command: string, url: string, timeoutMs = 300_000): GcTrigger {
+  return {
+    canAdvance: false,
+    description: `command: ${command}`,
+    run: () => new Promise((resolveRun, reject) => {
+      exec(command, { timeout: timeoutMs, env: { ...process.env, TOUCHSTONE_URL: url } }, (error, _stdout, stderr) => {
+        if (error) reject(new HarnessError(`--gc-command failed (${error.code ?? error.signal ?? 'error'}): ${stderr.trim().slice(0, 500)}`));
+        else resolveRun();
+      });
+    }),
+  };
+}
+
+/** The reference registry's built-in trigger, POST /_touchstone/gc[?advance=S], which can collect as if time had passed. */
+export function touchstoneTrigger(client: RegistryClient): GcTrigger {
+  return {
+    canAdvance: true,
+    description: 'the reference registry\'s POST /_touchstone/gc',
+    run: async (advanceMs) => {
+      const reply = await client.request('POST', `/_touchstone/gc${advanceMs > 0 ? `?advance=${advanceMs / 1000}` : ''}`);
+      if (reply.status !== 200) throw new HarnessError(`POST /_touchstone/gc answered ${reply.status}: is this the touchstone reference registry? ${bodyText(reply.exchange.responseBody, 200)}`);
+    },
+  };
+}
+
+async function writeReports(report: Report, outputs: Outputs, stderr: NodeJS.WritableStream): Promise<void> {
+  const write = async (file: string, text: string, what: string): Promise<void> => {
+    const path = resolve(file);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    stderr.write(`${what} written to ${path}\n`);
+  };
+  if (outputs.json) await write(outputs.json, toJson(report), 'JSON report');
+  if (outputs.junit) await write(outputs.junit, toJunit(report), 'JUnit report');
+  if (outputs.html) await write(outputs.html, toHtml(report), 'HTML report');
+  const counterexample = report.results.find((r) => r.counterexample)?.counterexample;
+  if (outputs.repro) {
+    if (counterexample) await write(outputs.repro, counterexample.curl, 'curl reproduction');
+    else stderr.write('--repro: no property counterexample to reproduce\n');
+  }
+}
+
+/** `touchstone check …`: returns the exit code. */
+export async function main(argv: readonly string[], options: CheckOptions = {}): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  let parsed: ParsedCheck | 'help';
+  try {
+    parsed = parseCheckArgs(argv, options.env ?? process.env, options.invocation);
+  } catch (error) {
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed === 'help') {
+    stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { outputs } = parsed;
+  let embedded: EmbeddedTarget | undefined;
+  try {
+    let { url } = parsed.config;
+    let gcBase: Omit<GcConfig, 'trigger'> = parsed.config.gc;
+    let embeddedTrigger: GcTrigger | undefined;
+    if (url === '') {
+      if (!options.embedded) {
+        stderr.write(`no registry to check: give --url (or OCI_ROOT_URL)\n\n${USAGE}\n`);
+        return 2;
+      }
+      embedded = await options.embedded();
+      url = embedded.url;
+      embeddedTrigger = embedded.gc.trigger;
+      gcBase = parsed.gc.command || parsed.gc.touchstone ? gcBase : embedded.gc;
+      stderr.write(`checking the embedded reference registry at ${url}\n`);
+    }
+    const gcClient = new RegistryClient({ baseUrl: url, username: parsed.config.username, password: parsed.config.password });
+    try {
+      const trigger = parsed.gc.command !== undefined ? commandTrigger(parsed.gc.command, url) : parsed.gc.touchstone ? touchstoneTrigger(gcClient) : embeddedTrigger;
+      const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger } };
+      const color = outputs.color && stdout.isTTY === true;
+      const progress = !outputs.quiet && !outputs.tap;
+      const report = await runSuite(config, {
+        onResult: (result, done, total) => {
+          if (progress) stdout.write(`${formatProgress(result, done, total, { color })}\n`);
+          if (outputs.debug && result.status !== 'pass') for (const e of result.exchanges ?? []) stderr.write(`  ${e.method} ${e.url} → ${e.status}\n`);
+        },
+      });
+      stdout.write(outputs.tap ? toTap(report) : `\n${formatSummary(report, { color })}\n`);
+      await writeReports(report, outputs, stderr);
+      return exitCode(report);
+    } finally {
+      await gcClient.close();
+    }
+  } catch (error) {
+    if (error instanceof HarnessError) {
+      stderr.write(`harness error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await embedded?.close();
+  }
+}
