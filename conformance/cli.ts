@@ -57,6 +57,7 @@ property layer
   --time-budget S              seconds for the whole property layer (default 45)
   --seed N --path P            replay exactly one run (printed with every counterexample)
   --max-commands N             longest command sequence (default 20)
+  --fail-fast                  stop the property layer at the first counterexample
   --no-properties              scripted checks only
 
 output
@@ -139,6 +140,7 @@ const OPTIONS = {
   path: { type: 'string' },
   'max-commands': { type: 'string' },
   'no-properties': { type: 'boolean' },
+  'fail-fast': { type: 'boolean' },
   json: { type: 'string' },
   junit: { type: 'string' },
   html: { type: 'string' },
@@ -240,6 +242,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     seed,
     path,
     maxCommands: whole(values['max-commands'], '--max-commands', 1) ?? 20,
+    stopAtFirstFailure: values['fail-fast'] === true,
     commandLine: `${invocation}${replayArgs(argv) ? ` ${replayArgs(argv)}` : ''}`.trim(),
   };
 

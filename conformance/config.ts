@@ -55,6 +55,8 @@ export interface PropertyConfig {
   /** fast-check's counterexample path, then "~" and the commands' replay path (printed on failure). */
   readonly path: string | undefined;
   readonly maxCommands: number;
+  /** Stop the property layer at the first property that fails (the rest are skipped). */
+  readonly stopAtFirstFailure: boolean;
   /** The command line that reruns this run; a replay appends --only, --seed and --path to it. */
   readonly commandLine: string;
 }

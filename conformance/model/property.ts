@@ -63,13 +63,16 @@ export async function runProperties(config: RunConfig, client: RegistryClient, c
   const runnable = chosen.filter((p) => unmet(p, config) === undefined);
   const share = runnable.length === 0 ? 0 : settings.timeBudgetMs / runnable.length;
   const results: Result[] = [];
+  let stopped = false;
   for (const property of chosen) {
-    const reason = unmet(property, config);
+    const reason = stopped ? 'not run: --fail-fast stopped the property layer at the first counterexample' : unmet(property, config);
     if (reason !== undefined) {
       results.push({ ...baseResult(property), status: 'skip', message: reason, ms: 0 });
       continue;
     }
-    results.push(await runProperty(property, config, client, created, share));
+    const result = await runProperty(property, config, client, created, share);
+    results.push(result);
+    stopped = settings.stopAtFirstFailure && result.status !== 'pass';
   }
   return results;
 }
@@ -84,6 +87,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   let executions = 0;
   let steps = 0;
   let failureSeen = false;
+  let found: { executions: number; afterMs: number } | undefined;
   let lastModel: Model | undefined;
   const suffix = property.id.replace('property.', '');
 
@@ -111,6 +115,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     try {
       await execute([sizes, commands]);
     } catch (error) {
+      if (!failureSeen) found = { executions, afterMs: Date.now() - started };
       failureSeen = true;
       throw error;
     }
@@ -149,6 +154,8 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
       commands: failure?.trace ?? [],
       curl: curlScript(exchanges, config.url, title),
       replay,
+      executions: found?.executions ?? executions,
+      foundAfterMs: found?.afterMs ?? ms,
     },
   };
 }

@@ -33,7 +33,10 @@ function exchangeJson(exchange: Exchange): object {
 }
 
 function counterexampleJson(example: Counterexample): object {
-  return { seed: example.seed, path: example.path, commands: [...example.commands], curl: example.curl, replay: example.replay };
+  return {
+    seed: example.seed, path: example.path, commands: [...example.commands], curl: example.curl, replay: example.replay,
+    executions: example.executions, foundAfterMs: example.foundAfterMs,
+  };
 }
 
 function resultJson(result: Result): object {

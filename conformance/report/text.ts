@@ -155,7 +155,7 @@ function describeResult(result: Result, options: TextOptions): string[] {
   lines.push(...wrap(`spec: ${terminalSafe(result.spec)}`, INDENT));
   const example = result.counterexample;
   if (example) {
-    lines.push(...wrap(`counterexample: seed ${example.seed}, path ${terminalSafe(example.path)}, ${plural(example.commands.length, 'command')}`, INDENT));
+    lines.push(...wrap(`counterexample: found after ${plural(example.executions, 'execution')} (${formatDuration(example.foundAfterMs)}), shrunk to ${plural(example.commands.length, 'command')}; seed ${example.seed}, path ${terminalSafe(example.path)}`, INDENT));
     // The replay command is meant to be copied: one line, never wrapped.
     lines.push(`${INDENT}replay: ${terminalSafe(example.replay)}`);
     example.commands.forEach((command, i) => lines.push(...wrap(`${i + 1}. ${terminalSafe(command)}`, `${INDENT}  `)));

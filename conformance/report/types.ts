@@ -17,6 +17,10 @@ export interface Counterexample {
   readonly curl: string;
   /** Command line that replays exactly this run. */
   readonly replay: string;
+  /** Executions of the property up to and including the first failing one. */
+  readonly executions: number;
+  /** Milliseconds from the property's start to the end of the first failing execution. */
+  readonly foundAfterMs: number;
 }
 
 export interface Result {

@@ -56,7 +56,7 @@ t.test('a property failure carries its counterexample', async (t) => {
   const original = sample.results.find((r) => r.counterexample);
   const parsed = parse(sample).results.find((r) => r.id === original?.id);
   t.same(parsed?.counterexample, original?.counterexample);
-  t.same(Object.keys(parsed?.counterexample ?? {}), ['seed', 'path', 'commands', 'curl', 'replay']);
+  t.same(Object.keys(parsed?.counterexample ?? {}), ['seed', 'path', 'commands', 'curl', 'replay', 'executions', 'foundAfterMs']);
   t.equal(parse(sample).results.filter((r) => r.counterexample !== undefined).length, 1, 'only the property failure has one');
 });
 

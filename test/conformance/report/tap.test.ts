@@ -130,7 +130,7 @@ t.test('a property failure has seed, path, replay and commands in its YAML block
   t.equal(yaml.path, failed?.counterexample?.path);
   t.equal(yaml.replay, failed?.counterexample?.replay);
   t.same(yaml.commands, failed?.counterexample?.commands);
-  const none = readYaml(readTap(toTap(report([result({ id: 'property.model.empty', status: 'fail', layer: 'property', counterexample: { seed: 1, path: '', commands: [], curl: '', replay: 'x' } })]))).points[0]?.yaml ?? []);
+  const none = readYaml(readTap(toTap(report([result({ id: 'property.model.empty', status: 'fail', layer: 'property', counterexample: { seed: 1, path: '', commands: [], curl: '', replay: 'x', executions: 1, foundAfterMs: 0 } })]))).points[0]?.yaml ?? []);
   t.same(none.commands, [], 'an empty command list is still a list');
 });
 
