@@ -33,7 +33,11 @@ export interface PutManifestResult {
   readonly tags: readonly string[];
 }
 
-/** Parsed manifests are immutable (content-addressed), so a bounded cache is always correct. */
+/**
+ * Parsed manifests are immutable (content-addressed), so a bounded cache is always correct — keyed
+ * by digest AND media type: a body without a mediaType field can be pushed as an image manifest
+ * in one repository and as an index in another, and each must keep its own meaning.
+ */
 const SUMMARY_CACHE_ENTRIES = 10_000;
 
 /** A reference is a tag or a digest, nothing else (spec "Pulling manifests"). */
@@ -88,7 +92,7 @@ export class ManifestStore {
       const index = (await this.#layout.readIndex(name)) ?? emptyIndex();
       await this.#checkReferences(name, index, summary);
       await this.#blobs.write(name, parseDigest(digest), body);
-      this.#cache(digest, summary);
+      this.#cache(digest, summary.mediaType, summary);
       const entry: Descriptor = { mediaType: summary.mediaType, digest, size: body.length };
       if (this.#faults.has('lost-tag-updates')) await sleep(5); // the unlocked window, as wide as a slow disk makes it
       await this.#layout.writeIndex(name, withManifest(index, entry, tags, !this.#faults.has('tag-move-drops-old-manifest')));
@@ -182,11 +186,11 @@ export class ManifestStore {
 
   /** What a stored manifest references; undefined when its blob is missing or unreadable. */
   async summary(name: string, digest: string, mediaType: string): Promise<ManifestSummary | undefined> {
-    const cached = this.#summaries.get(digest);
+    const cached = this.#summaries.get(cacheKey(digest, mediaType));
     if (cached) return cached;
     try {
       const summary = parseManifest(await this.#readBody(name, digest), mediaType);
-      this.#cache(digest, summary);
+      this.#cache(digest, mediaType, summary);
       return summary;
     } catch (error) {
       if (error instanceof StoreError) return undefined;
@@ -231,8 +235,8 @@ export class ManifestStore {
     }
   }
 
-  #cache(digest: string, summary: ManifestSummary): void {
-    this.#summaries.set(digest, summary);
+  #cache(digest: string, mediaType: string, summary: ManifestSummary): void {
+    this.#summaries.set(cacheKey(digest, mediaType), summary);
     if (this.#summaries.size > SUMMARY_CACHE_ENTRIES) {
       const oldest = this.#summaries.keys().next().value;
       if (oldest !== undefined) this.#summaries.delete(oldest);
@@ -259,6 +263,10 @@ function withManifest(index: ImageIndex, entry: Descriptor, tags: readonly strin
     for (const tag of tags) manifests.push({ ...entry, annotations: { [ANNOTATION_REF_NAME]: tag } });
   }
   return { ...index, manifests };
+}
+
+function cacheKey(digest: string, mediaType: string): string {
+  return `${mediaType} ${digest}`;
 }
 
 function untagged(entry: Descriptor): Descriptor {

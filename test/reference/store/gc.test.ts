@@ -9,7 +9,7 @@
 import t, { type Test } from 'tap';
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ANNOTATION_REF_NAME } from '../../../spec/media-types.ts';
+import { ANNOTATION_REF_NAME, OCI_INDEX, OCI_MANIFEST } from '../../../spec/media-types.ts';
 import type { ImageStore } from '../../../reference/store/image-store.ts';
 import type { GcOptions } from '../../../reference/store/gc.ts';
 import { artifact, content, descriptor, emptyConfig, imageManifest, indexManifest, layer, type Content } from '../../helpers/oci.ts';
@@ -105,6 +105,28 @@ t.test('layers shared with another image survive the deletion of one image', asy
   const other = await store.collectGarbage(EAGER);
   t.same(other.blobsRemoved, [`gc/other@${shared.digest}`], 'collected in the repository that does not use it');
   t.ok(await store.blobs.has(R, shared.digest), 'kept where it is used');
+});
+
+t.test('one body pushed as an image in one repository and as an index in another keeps both meanings', async (t) => {
+  // Without a mediaType field the Content-Type decides what a body is; the parse cache must not
+  // let one repository's reading of the digest decide what GC keeps in the other.
+  const { store } = await openTestStore(t);
+  const image = buildImage('ambiguous');
+  const child = buildImage('ambiguous-child');
+  await putImage(store, 'gc/d2', 'child', child);
+  const bytes = JSON.stringify({
+    schemaVersion: 2,
+    config: descriptor(image.config),
+    layers: image.layers.map((l) => descriptor(l)),
+    manifests: [descriptor(child.manifest)],
+  });
+  for (const blob of [image.config, ...image.layers]) await putBlob(store, 'gc/d1', blob);
+  await store.manifests.put('gc/d1', 'tag', OCI_MANIFEST, Buffer.from(bytes));
+  await store.manifests.put('gc/d2', 'tag', OCI_INDEX, Buffer.from(bytes));
+  await store.manifests.delete('gc/d2', 'child');
+  await store.collectGarbage(EAGER_UNTAGGED);
+  for (const blob of [image.config, ...image.layers]) t.ok(await store.blobs.has('gc/d1', blob.digest), `the image's blob ${blob.digest.slice(7, 19)} stays in gc/d1`);
+  t.same((await store.manifests.get('gc/d2', child.manifest.digest)).body, child.manifest.bytes, 'the index\'s untagged child stays in gc/d2');
 });
 
 t.test('referrers of a live subject stay with their blobs; referrers of a dead one go', async (t) => {
