@@ -163,3 +163,25 @@ export async function createSkopeo(t: Pick<Test, 'teardown'>): Promise<Skopeo> {
     return run('skopeo', [...global, ...args], { timeoutMs, env });
   };
 }
+
+export interface Podman {
+  /** Runs `podman <isolated storage flags> args…` (bounded by a timeout). */
+  (args: readonly string[], options?: { timeoutMs?: number }): Promise<RunResult>;
+}
+
+/**
+ * A podman runner for pull and push only, isolated from the machine: the vfs storage driver
+ * (no overlay on these machines) under a per-test root and runroot, an empty registries.conf and
+ * an empty auth file (podman, unlike skopeo, refuses one that does not exist). Containers cannot
+ * run here; images can be pulled and pushed.
+ */
+export async function createPodman(t: Pick<Test, 'teardown'>): Promise<Podman> {
+  const base = await tempDir(t, 'touchstone-podman-');
+  const registriesConf = join(base, 'registries.conf');
+  await writeFile(registriesConf, 'unqualified-search-registries = []\n');
+  await mkdir(join(base, 'tmp'));
+  await writeFile(join(base, 'auth.json'), '{}\n');
+  const env = { CONTAINERS_REGISTRIES_CONF: registriesConf, REGISTRY_AUTH_FILE: join(base, 'auth.json'), TMPDIR: join(base, 'tmp') };
+  const storage = ['--storage-driver', 'vfs', '--root', join(base, 'root'), '--runroot', join(base, 'run')];
+  return (args, options = {}) => run('podman', [...storage, ...args], { timeoutMs: options.timeoutMs ?? SKOPEO_TIMEOUT_MS, env });
+}
