@@ -1,46 +1,257 @@
 /**
- * Renders exchanges as a runnable shell script of curl commands: the reproduction of a failing
- * check or a shrunk property counterexample. Bodies kept whole are written inline (base64), so
- * the script needs nothing but bash, base64 and curl. The registry URL is a variable at the top.
+ * Renders exchanges as a runnable bash script of curl commands: the reproduction of a failing
+ * check or a shrunk property counterexample, to run against the registry again or send to its
+ * maintainers. Replaying needs what the recording cannot hold:
+ * - upload sessions: "Each consecutive chunk upload SHOULD use the <location> provided in the
+ *   response" and the session URL "may contain critical query parameters that must be preserved"
+ *   (§Pushing blobs, end-4a/end-5/end-6), so each Location a later request used is captured from
+ *   the replay's own answer into a shell variable and that request built from it, plus the query
+ *   the suite appended (`?digest=` / `&digest=`). Locations are registry-controlled: only ever
+ *   data, never evaluated, followed only when http(s);
+ * - repositories: names carry the run id (namespace/<runId>-…), which becomes $RUN, fresh by
+ *   default, so a replay starts from empty repositories as the recorded run did;
+ * - credentials: Authorization values are never written; $AUTH stands in for them.
+ * Bodies kept whole (exchange.ts BODY_KEEP_BYTES) are inline in base64; bodies not kept become
+ * zeros of the same size, said so next to the request. Each step prints its method, path and
+ * status and flags one that differs from the recorded status; the last line counts them. The
+ * script needs bash, curl and base64, and nothing past bash 3.2 (macOS).
  */
 import type { Exchange } from './exchange.ts';
 
+export interface CurlScriptOptions {
+  /** The run id in the recorded repository names and tags (namespace/<runId>-…): becomes $RUN. */
+  readonly runId?: string | undefined;
+}
+
+/** A single-quoted shell word: nothing inside is expanded. */
 function quote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-const SKIPPED_HEADERS = new Set(['content-length', 'host', 'connection', 'transfer-encoding']);
+/** A shell word: bare when it has only safe characters (method names), else quoted. */
+function word(text: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(text) ? text : quote(text);
+}
 
-export function curlScript(exchanges: readonly Exchange[], baseUrl: string, title: string): string {
-  const lines = [
-    '#!/usr/bin/env bash',
-    `# ${title}`,
-    `# ${exchanges.length} requests recorded by touchstone; the status each got is noted after it.`,
-    'set -u',
-    `REGISTRY=\${REGISTRY:-${quote(baseUrl)}}`,
-    '',
-  ];
+/** Text safe on one comment line: a line break would end the comment and start a command. */
+function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+}
+
+/** Set by curl itself from the body, or hop-by-hop; Authorization is replaced by $AUTH. */
+const SKIPPED_HEADERS = new Set(['content-length', 'host', 'connection', 'transfer-encoding', 'authorization']);
+
+/** Bodies shown as text next to the request (for the reader) up to this many characters. */
+const PREVIEW_CHARS = 120;
+
+/**
+ * The functions every script starts with. `step` sends one request and compares its status;
+ * `keep` resolves the last answer's Location like the suite does (against the registry URL) and
+ * stores it, falling back to the recorded URL when the answer had none; `query` adds the query
+ * the suite appended (`?` or `&`, whichever the replayed Location needs).
+ */
+const PRELUDE = [
+  'REGISTRY=${REGISTRY%/}',
+  'REST=${REGISTRY#*://}',
+  'ORIGIN=${REGISTRY%%://*}://${REST%%/*}',
+  'TMP=$(mktemp -d "${TMPDIR:-/tmp}/touchstone-repro.XXXXXX") || exit 2',
+  `trap 'rm -rf "$TMP"' EXIT`,
+  'STEPS=0',
+  'DIFFERED=0',
+  '',
+  '# step N METHOD RECORDED-STATUS URL [curl options]: one request; prints its status.',
+  'step() {',
+  `  local n=$1 method=$2 recorded=$3 url=$4 status shown flag=''`,
+  '  shift 4',
+  '  if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- -X "$method" "$@"; fi',
+  '  : > "$TMP/headers"',
+  `  status=$(curl -sS --globoff --proto '=http,https' --max-time "\${TIMEOUT:-60}" -o /dev/null \\`,
+  `    -D "$TMP/headers" -w '%{http_code}' "$@" --url "$url")`,
+  '  STEPS=$((STEPS + 1))',
+  `  if [ "$status" != "$recorded" ]; then DIFFERED=$((DIFFERED + 1)); flag=' DIFFERS'; fi`,
+  '  shown=${url#"$ORIGIN"}',
+  `  printf '# %s: %s %s: got %s (recorded %s)%s\\n' "$n" "$method" "\${shown//[[:cntrl:]]/?}" "$status" "$recorded" "$flag"`,
+  '}',
+  '',
+  '# keep VARIABLE RECORDED-URL: VARIABLE = the Location of the last answer, resolved (never run).',
+  'keep() {',
+  `  local line location=''`,
+  '  while IFS= read -r line; do',
+  `    line=\${line%$'\\r'}`,
+  '    case $line in [Ll][Oo][Cc][Aa][Tt][Ii][Oo][Nn]:*) location=${line#*:} ;; esac',
+  '  done < "$TMP/headers"',
+  '  location=${location#"${location%%[![:space:]]*}"}',
+  '  case $location in',
+  '    http://* | https://*) ;;',
+  '    //*) location=${REGISTRY%%//*}$location ;;',
+  '    /*) location=$ORIGIN$location ;;',
+  '    *://*) echo "#   the Location is not an http(s) URL: the recorded one is used"; location=$2 ;;',
+  `    '') echo "#   no Location in the answer: the recorded one is used"; location=$2 ;;`,
+  '    *) location=$REGISTRY/$location ;;',
+  '  esac',
+  `  printf -v "$1" '%s' "$location"`,
+  '}',
+  '',
+  '# query URL QUERY: URL with QUERY appended after ? or &, whichever URL needs.',
+  'query() {',
+  `  case $1 in *\\?*) printf '%s&%s' "$1" "$2" ;; *) printf '%s?%s' "$1" "$2" ;; esac`,
+  '}',
+  '',
+];
+
+interface Location {
+  /** Index of the exchange whose answer carried it. */
+  readonly from: number;
+  /** Resolved against the registry URL, as RegistryClient.resolve does. */
+  readonly url: string;
+}
+
+/**
+ * How `requestUrl` was built from `location`: '' when it is the Location itself, the query the
+ * suite appended (withDigest: URLSearchParams.append) otherwise; undefined when unrelated.
+ */
+function derivedQuery(requestUrl: string, location: string): string | undefined {
+  if (requestUrl === location) return '';
+  const separator = location.includes('?') ? '&' : '?';
+  if (requestUrl.startsWith(`${location}${separator}`)) return requestUrl.slice(location.length + 1);
+  // URLSearchParams.append re-serializes the Location's own query: compare parameter by parameter.
+  let request: URL;
+  let session: URL;
+  try {
+    request = new URL(requestUrl);
+    session = new URL(location);
+  } catch {
+    return undefined;
+  }
+  if (request.origin !== session.origin || request.pathname !== session.pathname) return undefined;
+  const requestParams = [...request.searchParams];
+  const sessionParams = [...session.searchParams];
+  if (requestParams.length < sessionParams.length) return undefined;
+  const kept = sessionParams.every(([name, value], i) => requestParams[i]?.[0] === name && requestParams[i]?.[1] === value);
+  return kept ? new URLSearchParams(requestParams.slice(sessionParams.length)).toString() : undefined;
+}
+
+function resolvedLocation(exchange: Exchange, base: string): string | undefined {
+  const location = exchange.responseHeaders.location;
+  if (location === undefined || location === '') return undefined;
+  try {
+    return new URL(location, `${base}/`).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+export function curlScript(exchanges: readonly Exchange[], baseUrl: string, title: string, options: CurlScriptOptions = {}): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  const runId = options.runId === undefined || options.runId === '' ? undefined : options.runId;
+  // The run id where a repository name or tag starts: after /, =, : (or their escapes), before -.
+  const runPattern = runId === undefined ? undefined : new RegExp(`(?<=^|[/=:]|%2[Ff]|%3[Aa])${runId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=-)`);
+
+  /** A URL (absolute) as one shell word: $REGISTRY for the registry, $RUN for the run id. */
+  const literal = (url: string): string => {
+    const [prefix, rest] = url.startsWith(`${base}/`) || url === base ? ['"$REGISTRY"', url.slice(base.length)] : ['', url];
+    const pieces = runPattern === undefined ? [rest] : rest.split(runPattern);
+    return prefix + pieces.map((piece) => (piece === '' ? '' : quote(piece))).join('"$RUN"') || "''";
+  };
+
+  // Which earlier Location each request URL was built from (the latest one that fits).
+  const locations: Location[] = [];
+  const uses = new Map<number, { location: Location; query: string }>();
   for (const [i, exchange] of exchanges.entries()) {
-    const url = exchange.url.startsWith(baseUrl) ? `"$REGISTRY"${quote(exchange.url.slice(baseUrl.length))}` : quote(exchange.url);
-    const parts = ['curl -sS -o /dev/null -w "%{http_code}\\n"', `-X ${exchange.method}`];
-    for (const [name, value] of Object.entries(exchange.requestHeaders)) {
-      if (!SKIPPED_HEADERS.has(name.toLowerCase())) parts.push(`-H ${quote(`${name}: ${value}`)}`);
-    }
-    let prefix = '';
-    const body = exchange.requestBody;
-    if (body !== undefined && body.size > 0) {
-      if (body.base64 !== undefined) {
-        prefix = `echo ${quote(body.base64)} | base64 -d | `;
-        parts.push('--data-binary @-');
-      } else {
-        prefix = `head -c ${body.size} /dev/zero | `;
-        parts.push('--data-binary @-');
-        lines.push(`# body of ${body.size} bytes was not kept; zeros of the same size stand in`);
+    for (let j = locations.length - 1; j >= 0; j -= 1) {
+      const location = locations[j] as Location;
+      const query = derivedQuery(exchange.url, location.url);
+      if (query !== undefined) {
+        uses.set(i, { location, query });
+        break;
       }
     }
-    if (exchange.method === 'HEAD') parts[1] = '-I';
-    lines.push(`# ${i + 1}: got ${exchange.status}`);
-    lines.push(`${prefix}${parts.join(' ')} ${url}`);
+    const url = resolvedLocation(exchange, base);
+    if (url !== undefined) locations.push({ from: i, url });
   }
+  const kept = new Set([...uses.values()].map((use) => use.location.from));
+
+  const lines = [
+    '#!/usr/bin/env bash',
+    `# ${commentText(title)}`,
+    `# ${exchanges.length} requests recorded by touchstone, replayed in order with curl. Each step prints`,
+    '# its method, path and status, with DIFFERS when the status is not the recorded one; the last',
+    '# line counts those (exit status 1 when any differ).',
+    `#   REGISTRY  the registry (default: the recorded one, ${commentText(base)})`,
+    ...(runId === undefined
+      ? ['#   (no run id was given: the repository names are the recorded ones)']
+      : [
+          `#   RUN       replaces the run id "${commentText(runId)}" in every repository name and tag. The default is`,
+          '#             fresh, so the replay starts from empty repositories as the recorded run did;',
+          `#             RUN=${commentText(runId)} replays into the recorded ones, which hold that run's data.`,
+        ]),
+    '#   AUTH      Authorization value for the requests that carried one (recorded credentials are',
+    '#             not written here), e.g. AUTH="Basic $(printf user:password | base64)"',
+    '#   TIMEOUT   seconds allowed per request (default 60)',
+    '# Upload session URLs come from the Location headers of this replay, not from the recording.',
+    'set -u',
+    `REGISTRY=\${REGISTRY:-${quote(base)}}`,
+    ...(runId === undefined
+      ? []
+      : [
+          'RUN=${RUN:-repro$(date +%s)$$}',
+          "case $RUN in '' | *[!a-z0-9._-]*) echo 'RUN must be lowercase letters, digits, . _ -' >&2; exit 2 ;; esac",
+        ]),
+    ...PRELUDE,
+  ];
+
+  for (const [i, exchange] of exchanges.entries()) {
+    const n = i + 1;
+    const use = uses.get(i);
+    const url = use === undefined
+      ? literal(exchange.url)
+      : use.query === ''
+        ? `"$LOC${use.location.from + 1}"`
+        : `"$(query "$LOC${use.location.from + 1}" ${literal(use.query)})"`;
+    const args: string[] = [];
+    const headers = Object.entries(exchange.requestHeaders);
+    for (const [name, value] of headers) {
+      if (!SKIPPED_HEADERS.has(name.toLowerCase())) args.push(`-H ${quote(`${name}: ${value}`)}`);
+    }
+    if (headers.some(([name]) => name.toLowerCase() === 'authorization')) args.push('${AUTH:+-H} ${AUTH:+"Authorization: $AUTH"}');
+
+    const declared = Number(headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1] ?? Number.NaN);
+    const body = exchange.requestBody;
+    const size = body?.size ?? (Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined);
+    if (size !== undefined) {
+      if (size === 0) {
+        args.push("--data-binary ''");
+      } else if (body?.base64 !== undefined) {
+        const preview = textPreview(body.base64);
+        if (preview !== undefined) lines.push(`# body: ${commentText(preview)}`);
+        lines.push(`printf '%s' ${quote(body.base64)} | base64 -d > "$TMP/body"`);
+        args.push('--data-binary @"$TMP/body"');
+      } else {
+        const why = body === undefined ? 'was streamed and not recorded' : 'was over 64 KiB and not kept';
+        lines.push(`# the body of ${size} bytes ${why}: ${size} zero bytes stand in, so its digest will NOT match the recorded one`);
+        lines.push(`head -c ${size} /dev/zero > "$TMP/body"`);
+        args.push('--data-binary @"$TMP/body"');
+      }
+      // curl would add Content-Type: application/x-www-form-urlencoded; the suite sent none.
+      if (!headers.some(([name]) => name.toLowerCase() === 'content-type')) args.push("-H 'Content-Type:'");
+    } else if (exchange.method === 'PATCH') {
+      lines.push('# a streamed body of unknown size may have been sent here: it was not recorded, none is sent');
+    }
+    lines.push(`step ${n} ${word(exchange.method)} ${exchange.status} ${url}${args.map((arg) => ` ${arg}`).join('')}`);
+    if (kept.has(i)) lines.push(`keep LOC${n} ${literal(resolvedLocation(exchange, base) as string)}`);
+  }
+  lines.push(
+    '',
+    'echo "# $DIFFERED of $STEPS statuses differ from the recording"',
+    '[ "$DIFFERED" -eq 0 ]',
+  );
   return `${lines.join('\n')}\n`;
+}
+
+/** The body as one line of text when it is short printable UTF-8 (manifests), else undefined. */
+function textPreview(base64: string): string | undefined {
+  const text = Buffer.from(base64, 'base64').toString('utf8');
+  if (/[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(text)) return undefined;
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line;
 }

@@ -152,7 +152,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
       seed: details.seed,
       path: fullPath,
       commands: failure?.trace ?? [],
-      curl: curlScript(exchanges, config.url, title),
+      curl: curlScript(exchanges, config.url, title, { runId: config.runId }),
       replay,
       executions: found?.executions ?? executions,
       foundAfterMs: found?.afterMs ?? ms,
