@@ -7,7 +7,7 @@ export const BODY_KEEP_BYTES = 64 * 1024;
 
 export interface BodyRecord {
   readonly size: number;
-  /** The body itself, base64, when at most BODY_KEEP_BYTES; undefined otherwise or when streamed. */
+  /** The body itself, base64, when at most BODY_KEEP_BYTES (streamed bodies too); undefined otherwise. */
   readonly base64: string | undefined;
 }
 

@@ -6,7 +6,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { HarnessError } from './errors.ts';
-import { bodyRecord, ExchangeLog, type Exchange } from './exchange.ts';
+import { BODY_KEEP_BYTES, bodyRecord, ExchangeLog, type BodyRecord, type Exchange } from './exchange.ts';
 
 export interface ClientOptions {
   readonly baseUrl: string;
@@ -71,6 +71,7 @@ export class RegistryClient {
     const headers: Record<string, string> = { ...options.headers };
     if (this.#authorization !== undefined && headers.Authorization === undefined) headers.Authorization = this.#authorization;
     const bytes = typeof options.body === 'string' ? Buffer.from(options.body) : options.body instanceof Uint8Array ? options.body : undefined;
+    const streamed = bytes === undefined && options.body !== undefined ? new StreamedBody(options.body as AsyncIterable<Uint8Array>) : undefined;
     const started = performance.now();
     let response: Dispatcher.ResponseData;
     let body: Buffer;
@@ -78,7 +79,7 @@ export class RegistryClient {
       response = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: (bytes ?? options.body) as Dispatcher.DispatchOptions['body'],
+        body: (bytes ?? streamed?.chunks()) as Dispatcher.DispatchOptions['body'],
         dispatcher: this.#agent,
       });
       body = Buffer.from(await response.body.arrayBuffer());
@@ -93,7 +94,7 @@ export class RegistryClient {
       method,
       url,
       requestHeaders: headers,
-      requestBody: bodyRecord(bytes),
+      requestBody: streamed ? streamed.record() : bodyRecord(bytes),
       status: response.statusCode,
       responseHeaders,
       responseBody: bodyRecord(body) ?? { size: 0, base64: undefined },
@@ -147,5 +148,28 @@ export class RegistryClient {
     this.#tokens.set(key, value);
     this.#authorization = `Bearer ${value}`;
     return true;
+  }
+}
+
+/** A streamed request body, counted (and kept while small) as it goes out, for the exchange record. */
+class StreamedBody {
+  readonly #source: AsyncIterable<Uint8Array>;
+  readonly #kept: Buffer[] = [];
+  #size = 0;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.#source = source;
+  }
+
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of this.#source) {
+      this.#size += chunk.length;
+      if (this.#size <= BODY_KEEP_BYTES) this.#kept.push(Buffer.from(chunk));
+      yield chunk;
+    }
+  }
+
+  record(): BodyRecord {
+    return { size: this.#size, base64: this.#size <= BODY_KEEP_BYTES ? Buffer.concat(this.#kept).toString('base64') : undefined };
   }
 }
