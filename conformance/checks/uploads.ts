@@ -213,6 +213,28 @@ export default defineChecks([
     },
   },
   {
+    id: 'blobs.upload.cancel-honoured',
+    title: 'A DELETE of a session answered with success really ends it: no more chunks, no blob',
+    spec: '§Cancel a blob upload (end-14, main; Docker Registry API v2 before it); RFC 9110 §9.3.5 (a successful DELETE removes the resource)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await openUpload(ctx.client, repo);
+      const size = chunkSize(ctx, session);
+      const blob = randomBlob(2 * size);
+      const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      const cancel = await ctx.request('DELETE', url, { headers: { 'Content-Length': '0' } });
+      if (cancel.status >= 400 && cancel.status < 500) ctx.skip(`the registry does not cancel upload sessions (DELETE answered ${cancel.status})`);
+      expectStatus(cancel, [200, 202, 204], 'DELETE the upload session');
+      const rest = blob.bytes.subarray(size);
+      const patch = await ctx.request('PATCH', url, { body: rest, headers: { ...OCTET, 'Content-Range': `${size}-${2 * size - 1}`, 'Content-Length': String(rest.length) } });
+      ensure(patch.status === 404, `DELETE answered ${cancel.status}, but the session still ${patch.status < 300 ? `accepts data (PATCH → ${patch.status})` : `answers PATCH with ${patch.status}`}: expected 404`, patch);
+      const close = await putClose(ctx.client, url, blob.digest);
+      expectStatus(close, [404], 'PUT ?digest= to the cancelled session');
+      expectStatus(await ctx.request('GET', `/v2/${repo}/blobs/${blob.digest}`), [404], 'GET of the blob a cancelled session never finished');
+    },
+  },
+  {
     id: 'blobs.upload.digest-mismatch',
     title: 'A PUT whose digest does not match the content answers 400 DIGEST_INVALID and stores nothing',
     spec: '§Pushing a blob monolithically (end-6), §Error Codes (code-4 DIGEST_INVALID)',

@@ -188,6 +188,15 @@ t.test('cancel is skipped for spec v1.1.1', async (t) => {
   t.match(result.message, /added after v1\.1\.1/);
 });
 
+t.test('blobs.upload.cancel-honoured: a session that survives its 204 warns; no cancel at all skips', async (t) => {
+  let results = await tamperedChecks(t, () => undefined, uploads, ['blobs.upload.cancel-honoured'], { registry: { faults: ['cancelled-upload-accepts-data'] }, config: { specVersion: 'v1.1.1' } });
+  t.equal(results.get('blobs.upload.cancel-honoured')?.status, 'warn', describeResult(results, 'blobs.upload.cancel-honoured'));
+  t.match(results.get('blobs.upload.cancel-honoured')?.message, /DELETE answered 204, but the session still accepts data \(PATCH → 202\)/);
+  results = await tampered(t, (request) => (request.method === 'DELETE' && isUpload(request.path) ? errorReply(405, 'UNSUPPORTED') : undefined), ['blobs.upload.cancel-honoured']);
+  t.equal(results.get('blobs.upload.cancel-honoured')?.status, 'skip');
+  t.match(results.get('blobs.upload.cancel-honoured')?.message, /does not cancel upload sessions \(DELETE answered 405\)/);
+});
+
 t.test('a registry accepting any PUT fails the digest checks', async (t) => {
   const results = await tampered(t, async (request, forward) => {
     const response = await forward();
