@@ -46,13 +46,16 @@ async function judge(world: World, repo: RepoModel, kind: 'blob' | 'manifest', d
 /**
  * Triggers a collection (with `alongside` running at the same time, if given) and checks what it
  * did. `alongside` may push: what it pushes is younger than the grace period, so it must survive.
+ * Both are awaited to the end even when one fails: a collection left running (a --gc-command that
+ * stops and restarts the registry) would overlap the next step or the next execution.
  */
 export async function collectAndCheck(model: Model, world: World, label: string, advanceMs: number, alongside?: () => Promise<void>): Promise<void> {
   const { gc } = world.config;
   if (!gc.trigger) return;
   const trigger = gc.trigger;
   const start = Date.now();
-  await Promise.all([trigger.run(advanceMs), alongside?.()]);
+  const outcomes = await Promise.allSettled([trigger.run(advanceMs), alongside?.()]);
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
   const window: GcWindow = { start, end: Date.now(), advanceMs };
   for (const repo of model.repos) {
     const before = new Set(repo.presentManifests().map((m) => m.content.digest));

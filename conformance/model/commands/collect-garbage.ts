@@ -28,4 +28,7 @@ export class CollectGarbage extends Step {
   }
 }
 
-export const collectGarbageCommand: fc.Arbitrary<CollectGarbage> = fc.boolean().map((advanced) => new CollectGarbage(advanced));
+/** Mostly past the grace period: that is when a collection can do damage. */
+export const collectGarbageCommand: fc.Arbitrary<CollectGarbage> = fc
+  .oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })
+  .map((advanced) => new CollectGarbage(advanced));

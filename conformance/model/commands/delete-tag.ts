@@ -1,7 +1,10 @@
 /**
  * DeleteTag: DELETE /v2/<name>/manifests/<tag> (spec "Deleting tags", end-9): 202, and only that
  * tag goes — the manifest stays pullable by digest and every other tag pointing to it still
- * resolves. A tag the repository does not have: 404.
+ * resolves. A tag the repository does not have: 404. A registry may "allow deletion only by
+ * manifest" (spec "Content Management"): "If tag deletion is disabled, the registry MUST respond
+ * with either a 400 Bad Request or a 405 Method Not Allowed", and then the tag stays (the probe
+ * checks that it still resolves); deletes.tag.supported is where a disabled tag delete warns.
  */
 import fc from 'fast-check';
 import { expectStatus } from '../../client/expect.ts';
@@ -9,6 +12,9 @@ import { position, repoIndex, tag } from '../arbitraries.ts';
 import { pick, type Model } from '../model.ts';
 import type { World } from '../world.ts';
 import { Step, show } from './step.ts';
+
+/** The answers of a registry with tag deletion disabled (end-9). */
+const TAG_DELETES_DISABLED = [400, 405];
 
 export interface DeleteTagParams {
   readonly repo: number;
@@ -31,11 +37,11 @@ export class DeleteTag extends Step {
     const path = `/v2/${repo.name}/manifests/${name}`;
     const reply = await world.client.request('DELETE', path);
     if (!repo.tags.has(name)) {
-      expectStatus(reply, [404], `${label}: DELETE ${path} (no such tag)`);
+      expectStatus(reply, [404, ...TAG_DELETES_DISABLED], `${label}: DELETE ${path} (no such tag)`);
       return;
     }
-    expectStatus(reply, [202], `${label}: DELETE ${path}`);
-    repo.tags.delete(name);
+    expectStatus(reply, [202, ...TAG_DELETES_DISABLED], `${label}: DELETE ${path}`);
+    if (reply.status === 202) repo.tags.delete(name);
   }
 
   toString(): string {

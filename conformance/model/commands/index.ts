@@ -106,14 +106,16 @@ export const PROPERTIES: readonly PropertyDefinition[] = [
     spec: 'spec-notes §11 (GC is outside the spec: safety and reclaim properties of touchstone)',
     requires: ['push', 'pull'],
     needsGc: true,
+    // What GC gets wrong needs a shape first: images sharing layers, indexes over untagged
+    // children, referrers of tagged images, a manifest deleted — then a collection.
     entries: [
-      pushImage,
+      { command: pushImageCommand, weight: 3 },
       { command: pushBlobCommand },
-      { command: pushIndexCommand },
-      { command: pushArtifactCommand },
+      { command: pushIndexCommand, weight: 2 },
+      { command: pushArtifactCommand, weight: 2 },
       { command: retagCommand },
       deleteTag,
-      deleteManifest,
+      { command: deleteManifestCommand, requires: ['manifestDeletes'], weight: 2 },
       { command: collectGarbageCommand, weight: 3 },
       { command: uploadAcrossGcCommand },
       { command: pushDuringGcCommand },

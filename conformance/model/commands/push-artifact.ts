@@ -15,8 +15,11 @@ import { Step, show } from './step.ts';
 
 export interface PushArtifactParams {
   readonly repo: number;
-  /** A position among the repository's manifests, or a seed for a subject never pushed. */
-  readonly subject: { readonly present: number } | { readonly missing: number };
+  /**
+   * A position among the repository's tagged manifests (what signing tools usually sign), among all
+   * its manifests, or a seed for a subject never pushed.
+   */
+  readonly subject: { readonly tagged: number } | { readonly present: number } | { readonly missing: number };
   readonly artifactType: string;
   readonly layer: number | undefined;
   readonly annotations: Record<string, string> | undefined;
@@ -33,7 +36,10 @@ export class PushArtifact extends Step {
 
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const repo = model.repo(this.p.repo);
-    const chosen = 'present' in this.p.subject ? pick(repo.presentManifests(), this.p.subject.present)?.content : undefined;
+    const tagged = new Set(repo.tags.values());
+    const chosen = 'tagged' in this.p.subject
+      ? pick(repo.presentManifests().filter((m) => tagged.has(m.content.digest)), this.p.subject.tagged)?.content
+      : 'present' in this.p.subject ? pick(repo.presentManifests(), this.p.subject.present)?.content : undefined;
     const subject = chosen ?? missingSubject(world, 'missing' in this.p.subject ? this.p.subject.missing : 0);
     model.noteManifest(subject);
     const built = buildArtifact(world, subject, this.p.artifactType, this.p.layer, this.p.annotations);
@@ -42,7 +48,7 @@ export class PushArtifact extends Step {
 
   toString(): string {
     const { repo, subject, artifactType: type, tag: t } = this.p;
-    const about = 'present' in subject ? `subject manifest #${subject.present}` : `missing subject ${subject.missing}`;
+    const about = 'tagged' in subject ? `subject tagged manifest #${subject.tagged}` : 'present' in subject ? `subject manifest #${subject.present}` : `missing subject ${subject.missing}`;
     return `PushArtifact(repo ${repo}, ${about}, ${type.replace('application/vnd.example.', '')}${t === undefined ? '' : `, tag ${show(t)}`})`;
   }
 }
@@ -50,7 +56,11 @@ export class PushArtifact extends Step {
 export const pushArtifactCommand: fc.Arbitrary<PushArtifact> = fc
   .record({
     repo: repoIndex,
-    subject: fc.oneof({ weight: 3, arbitrary: fc.record({ present: position }) }, { weight: 1, arbitrary: fc.record({ missing: fc.nat(1) }) }),
+    subject: fc.oneof(
+      { weight: 2, arbitrary: fc.record({ tagged: position }) },
+      { weight: 2, arbitrary: fc.record({ present: position }) },
+      { weight: 1, arbitrary: fc.record({ missing: fc.nat(1) }) },
+    ),
     artifactType,
     layer: fc.option(fc.nat(4), { nil: undefined }),
     annotations,
