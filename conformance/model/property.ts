@@ -23,6 +23,9 @@ import { commandsFor, PROPERTIES, type PropertyDefinition } from './commands/ind
 import { Model } from './model.ts';
 import { makePool, type World } from './world.ts';
 
+/** Runs of each shrink candidate before it counts as passing. */
+const SHRINK_ATTEMPTS = 3;
+
 /** Exchanges kept on a failing property result (the curl script has all of the minimal run). */
 const EXCHANGES_KEPT = 60;
 
@@ -92,7 +95,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   const suffix = property.id.replace('property.', '');
 
   /** One execution: fresh repositories, fresh pool, the commands against model and registry. */
-  const execute = async ([sizes, commands]: Input): Promise<Model> => {
+  const executeOnce = async ([sizes, commands]: Input): Promise<Model> => {
     executions += 1;
     const tag = `${config.runId}-${suffix}-${executions}`;
     const repos = [`${config.namespace}/${tag}-a`, `${config.namespace}/${tag}-b`];
@@ -108,16 +111,34 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     return model;
   };
 
+  /**
+   * The execution running or last run, settled or not. fast-check's time limit stops waiting for
+   * an execution but cannot stop it: it is awaited before the rerun or the next property, or the
+   * two would overlap (a --gc-command that stops and restarts the registry makes that fail).
+   */
+  let running: Promise<unknown> = Promise.resolve();
+
+  const execute = (input: Input): Promise<Model> => {
+    const execution = executeOnce(input);
+    running = execution.catch(() => undefined);
+    return execution;
+  };
+
   const commandArbitrary = fc.commands(commandsFor(property, config), { maxCommands: settings.maxCommands, size: 'medium', ...(replayPath !== undefined ? { replayPath } : {}) });
   const predicate = fc.asyncProperty(poolSizes, commandArbitrary, async (sizes, commands) => {
     // Past the budget, executions still to come pass without running; shrinking always runs.
     if (!failureSeen && path === undefined && Date.now() > deadline) return;
-    try {
-      await execute([sizes, commands]);
-    } catch (error) {
-      if (!failureSeen) found = { executions, afterMs: Date.now() - started };
-      failureSeen = true;
-      throw error;
+    // While shrinking, a candidate that passes is run again: a race does not lose every time, and
+    // a shrinker fooled by one lucky run stops at a sequence far from minimal.
+    const attempts = failureSeen ? SHRINK_ATTEMPTS : 1;
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+      try {
+        await execute([sizes, commands]);
+      } catch (error) {
+        if (!failureSeen) found = { executions, afterMs: Date.now() - started };
+        failureSeen = true;
+        throw error;
+      }
     }
   });
   const details = await fc.check(predicate, {
@@ -126,6 +147,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     ...(path !== undefined ? { path, endOnFailure: true } : {}),
     interruptAfterTimeLimit: shareMs + settings.shrinkBudgetMs,
   });
+  await running;
   const ms = Date.now() - started;
   if (!details.failed || !details.counterexample) {
     const stopped = details.interrupted ? ' (stopped at the time budget)' : '';

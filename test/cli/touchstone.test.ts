@@ -2,7 +2,8 @@
  * The suite against its own oracle. A self-run of `touchstone check` with no URL (what `npm start`
  * does) checks the embedded reference registry: every MUST and SHOULD check passes and the
  * property layer finds nothing. A property failure is reproducible: the seed and path it prints
- * replay exactly the same minimal command sequence, recorded ones included (fixtures/replays.json),
+ * replay exactly the same minimal command sequence, recorded ones included (fixtures/replays.json:
+ * when a change to the generators changes what a seed means, re-record it),
  * and its curl reproduction is written with --repro.
  */
 import t, { type Test } from 'tap';
