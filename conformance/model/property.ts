@@ -92,6 +92,8 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   let failureSeen = false;
   let found: { executions: number; afterMs: number } | undefined;
   let lastModel: Model | undefined;
+  /** The steps of the latest failing execution: while shrinking, the shortest failure so far. */
+  let failingTrace: readonly string[] = [];
   const suffix = property.id.replace('property.', '');
 
   /** One execution: fresh repositories, fresh pool, the commands against model and registry. */
@@ -137,6 +139,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
       } catch (error) {
         if (!failureSeen) found = { executions, afterMs: Date.now() - started };
         failureSeen = true;
+        failingTrace = [...(lastModel?.trace ?? [])];
         throw error;
       }
     }
@@ -163,7 +166,8 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   const message = error instanceof Error ? error.message : String(error);
   const replay = `${settings.commandLine} --only ${property.id} --seed ${details.seed} --path '${fullPath}'`;
   const exchanges = failure?.exchanges ?? [];
-  const title = `${property.id}: minimal counterexample (${failure?.trace.length ?? 0} steps), seed ${details.seed}, path ${fullPath}`;
+  const trace = failure?.trace ?? failingTrace;
+  const title = `${property.id}: minimal counterexample (${trace.length} steps), seed ${details.seed}, path ${fullPath}`;
   return {
     ...baseResult(property),
     status: harness && error instanceof HarnessError ? 'error' : 'fail',
@@ -173,7 +177,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     counterexample: {
       seed: details.seed,
       path: fullPath,
-      commands: failure?.trace ?? [],
+      commands: trace,
       curl: curlScript(exchanges, config.url, title, { runId: config.runId }),
       replay,
       executions: found?.executions ?? executions,
