@@ -145,6 +145,27 @@ async function pushImage(ctx: CheckContext, repo: string, image: Image, referenc
   await ctx.pushImage(repo, reference, image.config, image.layers, image.manifest);
 }
 
+interface SharedLayer {
+  readonly shared: Content;
+  readonly deleted: Image;
+  readonly kept: Image;
+}
+
+/**
+ * Two images sharing a layer, tagged "deleted" and "kept"; then DELETE of the first by digest
+ * (skipped when the registry does not answer 202: deletes.manifest.by-digest says why).
+ */
+async function deleteOneOfTwoSharing(ctx: CheckContext, repo: string, ownLayers: readonly Content[]): Promise<SharedLayer> {
+  const shared = randomBlob(800);
+  const deleted = newImage('deleted', [shared, ...ownLayers]);
+  const kept = newImage('kept', [shared]);
+  await pushImage(ctx, repo, deleted, 'deleted');
+  await pushImage(ctx, repo, kept, 'kept');
+  const reply = await ctx.request('DELETE', `/v2/${repo}/manifests/${deleted.manifest.digest}`);
+  if (reply.status !== 202) ctx.skip(`DELETE of a manifest answered ${reply.status}, not 202: see deletes.manifest.by-digest`);
+  return { shared, deleted, kept };
+}
+
 /** The manifest (by digest), its config and its layers, each with the reason it must stay. */
 function imageItems(repo: string, image: Image, why: string): Item[] {
   const digest = image.manifest.digest;
@@ -327,13 +348,7 @@ export default defineChecks([
       const collect = pastGraceCollection(ctx, 'keep');
       requireManifestDeletes(ctx);
       const repo = ctx.repo('gc-shared');
-      const shared = randomBlob(800);
-      const deleted = newImage('deleted', [shared, randomBlob(300)]);
-      const kept = newImage('kept', [shared]);
-      await pushImage(ctx, repo, deleted, 'deleted');
-      await pushImage(ctx, repo, kept, 'kept');
-      const reply = await ctx.request('DELETE', `/v2/${repo}/manifests/${deleted.manifest.digest}`);
-      if (reply.status !== 202) ctx.skip(`DELETE of a manifest answered ${reply.status}, not 202: see deletes.manifest.by-digest`);
+      const { shared, deleted, kept } = await deleteOneOfTwoSharing(ctx, repo, [randomBlob(300)]);
       await collect.run();
       const why = `tagged "kept" (it shares layer ${shared.digest} with the deleted manifest ${deleted.manifest.digest})`;
       await expectKept(ctx, [{ kind: 'manifest', repo, content: kept.manifest, reference: 'kept', why }, ...imageItems(repo, kept, why)]);
@@ -398,14 +413,8 @@ export default defineChecks([
       const collect = pastGraceCollection(ctx, 'reclaim');
       requireManifestDeletes(ctx);
       const repo = ctx.repo('gc-deleted');
-      const shared = randomBlob(800);
       const unique = randomBlob(400);
-      const deleted = newImage('deleted', [shared, unique]);
-      const kept = newImage('kept', [shared]);
-      await pushImage(ctx, repo, deleted, 'deleted');
-      await pushImage(ctx, repo, kept, 'kept');
-      const reply = await ctx.request('DELETE', `/v2/${repo}/manifests/${deleted.manifest.digest}`);
-      if (reply.status !== 202) ctx.skip(`DELETE of a manifest answered ${reply.status}, not 202: see deletes.manifest.by-digest`);
+      const { shared, deleted, kept } = await deleteOneOfTwoSharing(ctx, repo, [unique]);
       await collect.run();
       const gone = `referenced only by the deleted manifest ${deleted.manifest.digest}, and older than the grace period`;
       await expectReclaimed(ctx, [

@@ -32,7 +32,7 @@ const MAX_PAGES = 100;
 const MANY_REFERRERS = 30;
 
 /** A descriptor as the registry listed it: nothing about its fields is trusted. */
-interface Listed {
+export interface Listed {
   readonly mediaType?: unknown;
   readonly digest?: unknown;
   readonly size?: unknown;

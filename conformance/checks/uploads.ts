@@ -44,6 +44,20 @@ async function expectCreated(ctx: CheckContext, repo: string, reply: Reply, blob
   await expectServed(ctx, repo, blob, what);
 }
 
+/** A fresh sha512 blob pushed monolithically: 201, or the check is skipped when the registry refuses sha512 (a MAY). */
+async function pushSha512(ctx: CheckContext): Promise<{ repo: string; blob: Content; reply: Reply }> {
+  const repo = ctx.repo();
+  const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
+  const session = await openUpload(ctx.client, repo);
+  const reply = await putWhole(ctx.client, session.url, blob.bytes, blob.digest);
+  if (reply.status >= 400 && reply.status < 500) {
+    await releaseUpload(ctx.client, session.url);
+    ctx.skip(`the registry does not accept sha512 blobs (PUT ?digest=sha512:… answered ${reply.status})`);
+  }
+  expectStatus(reply, [201], `PUT ?digest=${blob.digest.slice(0, 20)}…`);
+  return { repo, blob, reply };
+}
+
 export default defineChecks([
   {
     id: 'blobs.upload.post-session',
@@ -312,15 +326,7 @@ export default defineChecks([
     level: 'MUST',
     requires: ['sha512'],
     async run(ctx) {
-      const repo = ctx.repo();
-      const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
-      const session = await openUpload(ctx.client, repo);
-      const reply = await putWhole(ctx.client, session.url, blob.bytes, blob.digest);
-      if (reply.status >= 400 && reply.status < 500) {
-        await releaseUpload(ctx.client, session.url);
-        ctx.skip(`the registry does not accept sha512 blobs (PUT ?digest=sha512:… answered ${reply.status})`);
-      }
-      expectStatus(reply, [201], `PUT ?digest=${blob.digest.slice(0, 20)}…`);
+      const { repo, blob, reply } = await pushSha512(ctx);
       await expectCreated(ctx, repo, reply, blob, 'sha512 blob');
     },
   },
@@ -331,15 +337,7 @@ export default defineChecks([
     level: 'SHOULD',
     requires: ['sha512'],
     async run(ctx) {
-      const repo = ctx.repo();
-      const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
-      const session = await openUpload(ctx.client, repo);
-      const reply = await putWhole(ctx.client, session.url, blob.bytes, blob.digest);
-      if (reply.status >= 400 && reply.status < 500) {
-        await releaseUpload(ctx.client, session.url);
-        ctx.skip(`the registry does not accept sha512 blobs (PUT ?digest=sha512:… answered ${reply.status})`);
-      }
-      expectStatus(reply, [201], `PUT ?digest=${blob.digest.slice(0, 20)}…`);
+      const { repo, blob, reply } = await pushSha512(ctx);
       for (const answer of [reply, await ctx.request('GET', `/v2/${repo}/blobs/${blob.digest}`), await ctx.request('HEAD', `/v2/${repo}/blobs/${blob.digest}`)]) {
         const digest = answer.header('docker-content-digest');
         const what = answer === reply ? 'the 201' : `${answer.exchange.method} by the sha512 digest`;

@@ -114,6 +114,28 @@ async function probeStatus(world: World, url: string, received: number, what: st
   return locationOf(world.client, reply, `${what}: GET upload status`);
 }
 
+export interface HalfUpload {
+  readonly blob: Content;
+  /** Bytes sent so far: the first half. */
+  readonly half: number;
+  /** The session URL the chunk's answer gave. */
+  readonly url: string;
+  /** When the upload started. */
+  readonly at: number;
+}
+
+/** Opens a session for a pool blob (of 2 bytes or more) and sends its first half as a chunk. */
+export async function startHalfUpload(world: World, model: Model, repo: string, poolIndex: number, label: string): Promise<HalfUpload | undefined> {
+  const blob = world.pool[poolIndex % world.pool.length];
+  if (!blob || blob.size < 2) return undefined;
+  model.noteBlob(blob);
+  const half = Math.floor(blob.size / 2);
+  const at = Date.now();
+  const session = await openUpload(world.client, repo);
+  const url = await patchChunk(world.client, session.url, blob.bytes.subarray(0, half), 0, `${label}: first half`);
+  return { blob, half, url, at };
+}
+
 /** Pushes each blob `repo` lacks in the model (clients HEAD first and skip what is there). */
 export async function ensureBlobs(world: World, model: Model, repo: RepoModel, blobs: readonly Content[], what: string): Promise<void> {
   for (const blob of blobs) {

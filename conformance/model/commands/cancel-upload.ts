@@ -7,9 +7,10 @@
 import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { expectStatus } from '../../client/expect.ts';
-import { OCTET, expectRange, openUpload, patchChunk, putClose } from '../../client/protocol.ts';
+import { OCTET, expectRange, putClose } from '../../client/protocol.ts';
+import { startHalfUpload } from '../actions.ts';
 import { position, repoIndex } from '../arbitraries.ts';
-import { pick, type Model } from '../model.ts';
+import type { Model } from '../model.ts';
 import type { World } from '../world.ts';
 import { Step } from './step.ts';
 
@@ -28,12 +29,9 @@ export class CancelUpload extends Step {
 
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const repo = model.repo(this.p.repo);
-    const blob = pick(world.pool, this.p.blob);
-    if (!blob || blob.size < 2) return;
-    model.noteBlob(blob);
-    const half = Math.floor(blob.size / 2);
-    const session = await openUpload(world.client, repo.name);
-    const url = await patchChunk(world.client, session.url, blob.bytes.subarray(0, half), 0, `${label}: first half`);
+    const started = await startHalfUpload(world, model, repo.name, this.p.blob, label);
+    if (!started) return;
+    const { blob, half, url } = started;
     const status = await world.client.request('GET', url);
     expectStatus(status, [204], `${label}: GET upload status`);
     expectRange(status, half, `${label}: GET upload status`);

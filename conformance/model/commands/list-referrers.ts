@@ -16,6 +16,7 @@ import { artifactType, position, repoIndex } from '../arbitraries.ts';
 import { pick, type ManifestFact, type Model } from '../model.ts';
 import type { World } from '../world.ts';
 import { Step } from './step.ts';
+import type { Listed } from '../../checks/referrers.ts';
 
 export interface ListReferrersParams {
   readonly repo: number;
@@ -24,14 +25,6 @@ export interface ListReferrersParams {
 }
 
 const MAX_PAGES = 50;
-
-interface Listed {
-  readonly mediaType?: unknown;
-  readonly digest?: unknown;
-  readonly size?: unknown;
-  readonly artifactType?: unknown;
-  readonly annotations?: unknown;
-}
 
 function sameAnnotations(listed: unknown, expected: Readonly<Record<string, string>> | undefined): boolean {
   const a = (listed ?? {}) as Record<string, unknown>;

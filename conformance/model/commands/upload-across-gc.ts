@@ -6,10 +6,11 @@
 import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { expectStatus } from '../../client/expect.ts';
-import { OCTET, openUpload, patchChunk, putClose } from '../../client/protocol.ts';
+import { OCTET, putClose } from '../../client/protocol.ts';
+import { startHalfUpload } from '../actions.ts';
 import { position, repoIndex } from '../arbitraries.ts';
 import { collectAndCheck } from '../collect.ts';
-import { pick, type Model } from '../model.ts';
+import type { Model } from '../model.ts';
 import type { World } from '../world.ts';
 import { Step } from './step.ts';
 
@@ -28,13 +29,9 @@ export class UploadAcrossGc extends Step {
 
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const repo = model.repo(this.p.repo);
-    const blob = pick(world.pool, this.p.blob);
-    if (!blob || blob.size < 2) return;
-    model.noteBlob(blob);
-    const half = Math.floor(blob.size / 2);
-    const at = Date.now();
-    const session = await openUpload(world.client, repo.name);
-    const url = await patchChunk(world.client, session.url, blob.bytes.subarray(0, half), 0, `${label}: first half`);
+    const started = await startHalfUpload(world, model, repo.name, this.p.blob, label);
+    if (!started) return;
+    const { blob, half, url, at } = started;
     await collectAndCheck(model, world, `${label} (collection during the upload)`, 0);
     const rest = blob.bytes.subarray(half);
     const reply = await world.client.request('PATCH', url, {
