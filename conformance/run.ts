@@ -1,11 +1,13 @@
 /**
  * One conformance run: a preflight GET /v2/ (a target that cannot be reached is a harness error,
  * exit 2, never a list of registry failures), every selected scripted check, then the property
- * layer, then cleanup of the repositories the run created where deletes are allowed.
+ * layer, then cleanup of the manifests the run stored, where deletes are allowed.
  */
 import { randomBytes } from 'node:crypto';
 import { RegistryClient } from './client/registry-client.ts';
 import { HarnessError } from './client/errors.ts';
+import { ACCEPT_MANIFESTS } from './client/headers.ts';
+import type { Exchange } from './client/exchange.ts';
 import { CheckContext } from './checks/context.ts';
 import { ALL_CHECKS } from './checks/index.ts';
 import { isSelected, runCheck } from './checks/runner.ts';
@@ -26,7 +28,8 @@ export function newRunId(): string {
 
 export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise<Report> {
   const startedAt = new Date();
-  const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password });
+  const pushed = new Map<string, Set<string>>();
+  const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password, onExchange: (e) => notePushedManifest(pushed, e) });
   const created = new Set<string>();
   const results: Result[] = [];
   try {
@@ -47,7 +50,7 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
         hooks.onResult?.(result, results.length, total);
       }
     }
-    if (config.cleanup) await cleanup(client, config, created);
+    if (config.cleanup) await cleanup(client, config, created, pushed);
   } finally {
     await client.close();
   }
@@ -62,17 +65,35 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
   };
 }
 
-/** Best effort: delete every tag and manifest the run pushed, then what blobs remain referenced by none. */
-async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>): Promise<void> {
+/** Records the digest of every manifest a PUT stored (201), by repository, for cleanup. */
+function notePushedManifest(pushed: Map<string, Set<string>>, exchange: Exchange): void {
+  if (exchange.method !== 'PUT' || exchange.status !== 201) return;
+  const match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(new URL(exchange.url).pathname);
+  if (!match) return;
+  const [, repo = '', reference = ''] = match;
+  const digest = exchange.responseHeaders['docker-content-digest'] ?? (reference.includes(':') ? reference : undefined);
+  if (digest === undefined) return;
+  const digests = pushed.get(repo) ?? new Set<string>();
+  digests.add(digest);
+  pushed.set(repo, digests);
+}
+
+/**
+ * Best effort, where manifest deletes are allowed: delete every manifest the run stored in the
+ * repositories it created (by digest, which takes their tags along), and whatever tags still list.
+ * Blobs are left to the registry's garbage collection.
+ */
+async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>, pushed: Map<string, Set<string>>): Promise<void> {
   if (!config.capabilities.manifestDeletes) return;
   for (const repo of created) {
     try {
+      const digests = new Set(pushed.get(repo));
       const tags = (await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags ?? [];
       for (const tag of tags.slice(0, 1000)) {
-        const head = await client.request('HEAD', `/v2/${repo}/manifests/${tag}`);
-        const digest = head.header('docker-content-digest');
-        if (digest !== undefined) await client.request('DELETE', `/v2/${repo}/manifests/${digest}`);
+        const digest = (await client.request('HEAD', `/v2/${repo}/manifests/${tag}`, { headers: ACCEPT_MANIFESTS })).header('docker-content-digest');
+        if (digest !== undefined) digests.add(digest);
       }
+      for (const digest of digests) await client.request('DELETE', `/v2/${repo}/manifests/${digest}`);
     } catch (error) {
       if (!(error instanceof HarnessError)) throw error;
     }

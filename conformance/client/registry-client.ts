@@ -15,6 +15,8 @@ export interface ClientOptions {
   /** Per-request timeout for headers and for body inactivity. */
   readonly timeoutMs?: number;
   readonly log?: ExchangeLog;
+  /** Told of every exchange once it is recorded (the run uses it to know what to clean up). */
+  readonly onExchange?: (exchange: Exchange) => void;
 }
 
 export interface RequestOptions {
@@ -39,11 +41,13 @@ export class RegistryClient {
   readonly #username: string | undefined;
   readonly #password: string | undefined;
   readonly #tokens = new Map<string, string>();
+  readonly #onExchange: ((exchange: Exchange) => void) | undefined;
   #authorization: string | undefined;
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.log = options.log ?? new ExchangeLog();
+    this.#onExchange = options.onExchange;
     this.#username = options.username;
     this.#password = options.password;
     const timeout = options.timeoutMs ?? 30_000;
@@ -101,6 +105,7 @@ export class RegistryClient {
       ms: Math.round(performance.now() - started),
     };
     this.log.add(exchange);
+    this.#onExchange?.(exchange);
     return {
       status: response.statusCode,
       headers: responseHeaders,

@@ -146,3 +146,22 @@ t.test('a failing --gc-command is a harness error of the GC checks, not a regist
   t.ok(results.length > 0 && results.every((r) => r.status === 'error'), JSON.stringify(report.results.map((r) => [r.id, r.status, r.message])));
   t.match(results[0]?.message, /--gc-command failed \(3\): nope/);
 });
+
+t.test('the run deletes every manifest it stored, unless --no-cleanup or deletes are not offered', async (t) => {
+  const manifestsLeft = async (registry: Awaited<ReturnType<typeof startTestRegistry>>): Promise<number> => {
+    let left = 0;
+    for (const name of await registry.store.layout.listRepositories()) left += (await registry.store.layout.readIndex(name))?.manifests.length ?? 0;
+    return left;
+  };
+  const args = ['--no-properties', '--only', 'manifests.push', '--only', 'referrers.list.exact', '--quiet'];
+  const cleaned = await startTestRegistry(t);
+  t.equal((await check(['--url', cleaned.url, ...args])).code, 0);
+  t.ok((await cleaned.store.layout.listRepositories()).length > 5, 'the run created repositories');
+  t.equal(await manifestsLeft(cleaned), 0, 'tagged, untagged and referrer manifests all deleted');
+  const kept = await startTestRegistry(t);
+  t.equal((await check(['--url', kept.url, ...args, '--no-cleanup'])).code, 0);
+  t.ok(await manifestsLeft(kept) > 10, '--no-cleanup leaves them');
+  const noDeletes = await startTestRegistry(t, { deletes: { manifests: false, tags: false, blobs: false } });
+  t.equal((await check(['--url', noDeletes.url, ...args, '--no-delete'])).code, 0);
+  t.ok(await manifestsLeft(noDeletes) > 10, 'no deletes offered: nothing is tried');
+});
