@@ -20,6 +20,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# One HTTP secret per store, kept across restarts: without it Distribution makes a new one at each
+# start, so the restart of an offline collection would void every upload session's signed state.
+secret() {
+  [ -f "$dir/secret" ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$dir/secret"
+  cat "$dir/secret"
+}
+
 write_config() {
   cat >"$dir/config.yml" <<YAML
 version: 0.1
@@ -37,6 +44,7 @@ storage:
       enabled: false
 http:
   addr: 127.0.0.1:$1
+  secret: $(secret)
 YAML
 }
 
@@ -45,14 +53,18 @@ start() {
   write_config "$port"
   echo "$port" >"$dir/port"
   docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 &
-  echo $! >"$dir/pid"
+  local pid=$!
   for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
+    # Ours answering, not some other server on the port: the process must still be alive.
+    if kill -0 "$pid" 2>/dev/null && curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
+      echo "$pid" >"$dir/pid"
       echo "http://127.0.0.1:$port"
       return 0
     fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
+  kill -9 "$pid" 2>/dev/null || true
   echo "docker-registry did not start; log:" >&2
   cat "$dir/registry.log" >&2
   return 1
