@@ -2,11 +2,16 @@
  * The suite's HTTP client (undici): every request is recorded as an Exchange; response bodies
  * are always consumed; keep-alive is short. Handles the registry auth flows clients use: HTTP
  * Basic, and Bearer tokens from the realm named in WWW-Authenticate (distribution token spec),
- * with the OCI_USERNAME / OCI_PASSWORD credentials. Network failures become HarnessErrors.
+ * with the OCI_USERNAME / OCI_PASSWORD credentials. Redirects of GET and HEAD are followed, as
+ * clients follow a registry's redirect of a download to its storage. Network failures become
+ * HarnessErrors.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { HarnessError } from './errors.ts';
 import { BODY_KEEP_BYTES, bodyRecord, ExchangeLog, type BodyRecord, type Exchange } from './exchange.ts';
+
+/** Redirects followed per request (blob downloads from object storage take one). */
+const MAX_REDIRECTIONS = 5;
 
 export interface ClientOptions {
   readonly baseUrl: string;
@@ -37,7 +42,8 @@ export interface Reply {
 export class RegistryClient {
   readonly baseUrl: string;
   readonly log: ExchangeLog;
-  readonly #agent: Dispatcher;
+  readonly #agent: Agent;
+  readonly #following: Dispatcher;
   readonly #username: string | undefined;
   readonly #password: string | undefined;
   readonly #tokens = new Map<string, string>();
@@ -52,6 +58,9 @@ export class RegistryClient {
     this.#password = options.password;
     const timeout = options.timeoutMs ?? 30_000;
     this.#agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000, headersTimeout: timeout, bodyTimeout: timeout, connections: 32 });
+    // Registries redirect downloads to their storage (a 307 to a signed URL) and clients follow;
+    // a redirect of a write is the registry's answer, judged as it is.
+    this.#following = this.#agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   }
 
   /** Resolves a Location header (absolute or relative) against the registry. */
@@ -84,7 +93,7 @@ export class RegistryClient {
         method: method as Dispatcher.HttpMethod,
         headers,
         body: (bytes ?? streamed?.chunks()) as Dispatcher.DispatchOptions['body'],
-        dispatcher: this.#agent,
+        dispatcher: method === 'GET' || method === 'HEAD' ? this.#following : this.#agent,
       });
       body = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {

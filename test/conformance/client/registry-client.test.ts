@@ -123,3 +123,17 @@ t.test('Bearer: fetches a token from the realm for the challenged scope and reus
   t.same(tokens, [`reg repository:x:pull Basic ${Buffer.from('u:p').toString('base64')}`], 'one token, fetched with the credentials');
   t.equal((await c.request('GET', '/v2/broken')).status, 401, 'a realm that gives no token: the 401 stands');
 });
+
+t.test('GET and HEAD follow redirects (a download sent to storage); writes do not', async (t) => {
+  const storage = await serve(t, (_req, res) => res.end('blob bytes'));
+  const url = await serve(t, (req, res) => {
+    res.writeHead(307, { Location: `${storage}/signed?x=1` });
+    res.end();
+  });
+  const c = client(t, url);
+  const got = await c.request('GET', '/v2/r/blobs/sha256:abc');
+  t.equal(got.status, 200);
+  t.equal(got.body.toString(), 'blob bytes', 'the bytes from where the registry sent us');
+  t.equal((await c.request('HEAD', '/v2/r/blobs/sha256:abc')).status, 200);
+  t.equal((await c.request('PUT', '/v2/r/manifests/x', { body: '{}' })).status, 307, 'a redirected write is the answer');
+});
