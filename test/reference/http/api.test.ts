@@ -277,3 +277,23 @@ t.test('a chunked upload streamed with Transfer-Encoding: chunked', async (t) =>
   const closed = await call(registry.url, 'PUT', `${location}?digest=${expected}`);
   t.equal(closed.status, 201);
 });
+
+t.test('POST /_touchstone/gc collects now, or as if ?advance=S seconds had passed', async (t) => {
+  const registry = await startTestRegistry(t, { gcGraceMs: 60 * 60 * 1000 });
+  const blob = content('unreferenced, fresh');
+  const opened = await call(registry.url, 'POST', `/v2/${R}/blobs/uploads/?digest=${blob.digest}`, { body: blob.bytes, headers: octet });
+  t.equal(opened.status, 201);
+  let gc = await call(registry.url, 'POST', '/_touchstone/gc');
+  t.equal(gc.status, 200);
+  t.match(gc.json(), { repositories: 1, blobsRemoved: [] }, 'within the grace period nothing goes');
+  t.equal((await call(registry.url, 'HEAD', `/v2/${R}/blobs/${blob.digest}`)).status, 200);
+  gc = await call(registry.url, 'POST', '/_touchstone/gc?advance=3601');
+  t.same(gc.json<{ blobsRemoved: string[] }>().blobsRemoved, [`${R}@${blob.digest}`], 'an hour and a second later it is garbage');
+  t.equal((await call(registry.url, 'HEAD', `/v2/${R}/blobs/${blob.digest}`)).status, 404);
+  const bad = await call(registry.url, 'POST', '/_touchstone/gc?advance=soon');
+  t.equal(bad.status, 400);
+  t.equal(errorCode(bad), 'UNSUPPORTED');
+  const method = await call(registry.url, 'GET', '/_touchstone/gc');
+  t.equal(method.status, 405);
+  t.equal(method.header('allow'), 'POST');
+});
