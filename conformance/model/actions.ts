@@ -12,7 +12,7 @@ import type { Reply } from '../client/registry-client.ts';
 import { descriptor, imageIndex, imageManifest, content as makeContent, EMPTY_CONFIG, type Content } from '../content.ts';
 import { DOCKER_LAYER, DOCKER_MANIFEST } from '../../spec/media-types.ts';
 import type { ManifestFact, Model, RepoModel } from './model.ts';
-import { configBlob, type World } from './world.ts';
+import { configBlob, poolBlob, type World } from './world.ts';
 
 /** Chunks per chunked upload at most. */
 const MAX_CHUNKS = 12;
@@ -124,10 +124,16 @@ export interface HalfUpload {
   readonly at: number;
 }
 
-/** Opens a session for a pool blob (of 2 bytes or more) and sends its first half as a chunk. */
+/**
+ * Opens a session for a pool blob and sends its first half as a chunk. A pool blob too small to
+ * halve (0 or 1 byte) is replaced by 64 bytes of its own, so the step runs whatever sizes the
+ * shrinker leaves the pool with: a counterexample keeps failing while it shrinks.
+ */
 export async function startHalfUpload(world: World, model: Model, repo: string, poolIndex: number, label: string): Promise<HalfUpload | undefined> {
-  const blob = world.pool[poolIndex % world.pool.length];
-  if (!blob || blob.size < 2) return undefined;
+  const index = poolIndex % world.pool.length;
+  const pooled = world.pool[index];
+  if (!pooled) return undefined;
+  const blob = pooled.size >= 2 ? pooled : poolBlob(world.salt, 1000 + index, 64);
   model.noteBlob(blob);
   const half = Math.floor(blob.size / 2);
   const at = Date.now();

@@ -1,9 +1,8 @@
 /**
- * One garbage collection and what it must have done (gc-expectations.ts decides): trigger it
- * (optionally alongside other work, to catch collections that race with pushes), then check each
- * manifest of each repository against its verdict — kept, collected, or either, in which case the
- * model learns what happened — then each blob against verdicts drawn from the manifests that
- * survived. A failure names the item and why it had to stay or go.
+ * One garbage collection and what it must have done (gc-expectations.ts decides): trigger it,
+ * then check each manifest of each repository against its verdict — kept, collected, or either,
+ * in which case the model learns what happened — then each blob against verdicts drawn from the
+ * manifests that survived. A failure names the item and why it had to stay or go.
  */
 import { CheckFailure } from '../client/errors.ts';
 import { expectBody, expectStatus } from '../client/expect.ts';
@@ -43,19 +42,12 @@ async function judge(world: World, repo: RepoModel, kind: 'blob' | 'manifest', d
   else if (tracked) expectBody(reply, tracked.fact.content.bytes, `${label}: GET ${path} after the collection`);
 }
 
-/**
- * Triggers a collection (with `alongside` running at the same time, if given) and checks what it
- * did. `alongside` may push: what it pushes is younger than the grace period, so it must survive.
- * Both are awaited to the end even when one fails: a collection left running (a --gc-command that
- * stops and restarts the registry) would overlap the next step or the next execution.
- */
-export async function collectAndCheck(model: Model, world: World, label: string, advanceMs: number, alongside?: () => Promise<void>): Promise<void> {
+/** Triggers a collection and checks what it did. */
+export async function collectAndCheck(model: Model, world: World, label: string, advanceMs: number): Promise<void> {
   const { gc } = world.config;
   if (!gc.trigger) return;
-  const trigger = gc.trigger;
   const start = Date.now();
-  const outcomes = await Promise.allSettled([trigger.run(advanceMs), alongside?.()]);
-  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  await gc.trigger.run(advanceMs);
   const window: GcWindow = { start, end: Date.now(), advanceMs };
   for (const repo of model.repos) {
     const before = new Set(repo.presentManifests().map((m) => m.content.digest));

@@ -23,7 +23,7 @@ import { listTagsCommand } from './list-tags.ts';
 import { listReferrersCommand } from './list-referrers.ts';
 import { collectGarbageCommand } from './collect-garbage.ts';
 import { uploadAcrossGcCommand } from './upload-across-gc.ts';
-import { pushDuringGcCommand } from './push-during-gc.ts';
+import { gcMidPushCommand } from './gc-mid-push.ts';
 import { concurrentTagsCommand } from './concurrent-tags.ts';
 import { concurrentTagMoveCommand } from './concurrent-tag-move.ts';
 import { concurrentBlobsCommand } from './concurrent-blobs.ts';
@@ -111,14 +111,14 @@ export const PROPERTIES: readonly PropertyDefinition[] = [
     entries: [
       { command: pushImageCommand, weight: 3 },
       { command: pushBlobCommand },
-      { command: pushIndexCommand, weight: 2 },
-      { command: pushArtifactCommand, weight: 2 },
+      { command: pushIndexCommand, weight: 3 },
+      { command: pushArtifactCommand, weight: 3 },
       { command: retagCommand },
       deleteTag,
       { command: deleteManifestCommand, requires: ['manifestDeletes'], weight: 2 },
       { command: collectGarbageCommand, weight: 3 },
       { command: uploadAcrossGcCommand },
-      { command: pushDuringGcCommand },
+      { command: gcMidPushCommand },
     ],
   },
 ];
