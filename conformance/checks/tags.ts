@@ -18,6 +18,7 @@ import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageManifest, randomBlob } from '../content.ts';
 import { expectCodeIfJson } from './blobs.ts';
 import { nextLink } from '../client/headers.ts';
+import { compareCodePoints, ordersOf } from '../tag-order.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 
@@ -35,22 +36,6 @@ export const PUSHED_TAGS: readonly string[] = ['b', 'x.y', '10', 'B', '_x', 'a',
 const PAGE = 5;
 /** A walk through the pages that has not ended after this many pages never will. */
 const MAX_PAGES = 100;
-
-function compareCodePoints(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The orders a tag list may follow; case-insensitive ties (`B`, `b`) may come either way. */
-export const TAG_ORDERS: readonly { readonly name: string; readonly compare: (a: string, b: string) => number }[] = [
-  { name: 'byte order (code points, as Go\'s sort.Strings)', compare: compareCodePoints },
-  { name: 'case-insensitive order', compare: (a, b) => compareCodePoints(a.toLowerCase(), b.toLowerCase()) },
-  // The spec does not say how to fold; `_` lies between the capitals and the small letters.
-  { name: 'case-insensitive order (folded to capitals)', compare: (a, b) => compareCodePoints(a.toUpperCase(), b.toUpperCase()) },
-];
-
-export function isSorted(tags: readonly string[], compare: (a: string, b: string) => number): boolean {
-  return tags.every((tag, i) => i === 0 || compare(tags[i - 1] as string, tag) <= 0);
-}
 
 function duplicatesIn(tags: readonly string[]): string[] {
   return [...new Set(tags.filter((tag, i) => tags.indexOf(tag) !== i))];
@@ -130,7 +115,7 @@ export default defineChecks([
     async run(ctx) {
       const repo = await taggedRepo(ctx);
       const { reply, tags } = await getTags(ctx, repo);
-      const followed = TAG_ORDERS.filter((order) => isSorted(tags, order.compare));
+      const followed = ordersOf(tags);
       const byteOrder = [...tags].sort(compareCodePoints);
       ensure(
         followed.length > 0,

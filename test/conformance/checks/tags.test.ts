@@ -6,7 +6,8 @@
  * check fails, warns or skips as designed.
  */
 import t, { type Test } from 'tap';
-import tags, { PUSHED_TAGS, TAG_ORDERS, isSorted } from '../../../conformance/checks/tags.ts';
+import tags, { PUSHED_TAGS } from '../../../conformance/checks/tags.ts';
+import { TAG_ORDERS, isSorted } from '../../../conformance/tag-order.ts';
 import type { FaultName } from '../../../reference/faults.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { describeResult, runChecks, tampered as tamperedChecks } from '../../helpers/checks.ts';
