@@ -46,7 +46,7 @@ export const annotations: fc.Arbitrary<Record<string, string> | undefined> = fc.
   { nil: undefined },
 );
 
-/** A manifest reference: a tag, or undefined for a push by digest. */
+/** A manifest reference: a tag, or (one time in three) undefined for a push by digest. */
 export const reference: fc.Arbitrary<string | undefined> = fc.option(tag, { nil: undefined, freq: 3 });
 
 /** true about one time in six: for probes and detours that would slow every step. */

@@ -141,7 +141,11 @@ function merge<T extends Arrival>(known: T, fresh: T): T {
   return { ...fresh, at: Math.min(known.at, fresh.at), done: Math.max(known.done, fresh.done) };
 }
 
-/** Picks one of `items` by an arbitrary's index, resolved when the command runs (fast-check's advice). */
+/**
+ * Picks one of `items` by an arbitrary's index, resolved when the command runs (fast-check's
+ * advice). Counted from the end — index 0 is the newest — so that when the shrinker removes
+ * earlier steps, a step still picks what the steps just before it made.
+ */
 export function pick<T>(items: readonly T[], index: number): T | undefined {
-  return items.length === 0 ? undefined : items[index % items.length];
+  return items.length === 0 ? undefined : items[items.length - 1 - (index % items.length)];
 }

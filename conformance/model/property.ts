@@ -127,7 +127,10 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   };
 
   const commandArbitrary = fc.commands(commandsFor(property, config), { maxCommands: settings.maxCommands, size: 'medium', ...(replayPath !== undefined ? { replayPath } : {}) });
-  const predicate = fc.asyncProperty(poolSizes, commandArbitrary, async (sizes, commands) => {
+  // Commands first: fast-check shrinks a tuple's first value first, so the sequence shrinks while
+  // the pool still has the sizes that made it fail (shrunk first, a pool of empty blobs would make
+  // most steps no-ops and strand the sequence long).
+  const predicate = fc.asyncProperty(commandArbitrary, poolSizes, async (commands, sizes) => {
     // Past the budget, executions still to come pass without running; shrinking always runs.
     if (!failureSeen && path === undefined && Date.now() > deadline) return;
     // While shrinking, a candidate that passes is run again: a race does not lose every time, and
@@ -157,7 +160,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     return { ...baseResult(property), status: 'pass', message: `${executions} executions, ${steps} steps, seed ${seed}${stopped}`, ms };
   }
 
-  const [sizes, commands] = details.counterexample;
+  const [commands, sizes] = details.counterexample;
   const replayOf = /replayPath="([^"]*)"/.exec(String(commands))?.[1];
   const fullPath = `${details.counterexamplePath ?? ''}${replayOf ? `~${replayOf}` : ''}`;
   const failure = await rerun(client, () => execute([sizes, commands]), () => lastModel?.trace ?? []);

@@ -45,7 +45,7 @@ const PROPERTIES: PropertyConfig = {
   runs: 10,
   timeBudgetMs: 60_000,
   shrinkBudgetMs: 10_000,
-  seed: 7,
+  seed: 3,
   path: undefined,
   maxCommands: 20,
   stopAtFirstFailure: false,

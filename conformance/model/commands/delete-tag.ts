@@ -32,7 +32,7 @@ export class DeleteTag extends Step {
 
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const repo = model.repo(this.p.repo);
-    const name = 'present' in this.p.tag ? pick([...repo.tags.keys()].sort(), this.p.tag.present) : this.p.tag.name;
+    const name = 'present' in this.p.tag ? pick([...repo.tags.keys()], this.p.tag.present) : this.p.tag.name;
     if (name === undefined) return;
     const path = `/v2/${repo.name}/manifests/${name}`;
     const reply = await world.client.request('DELETE', path);
