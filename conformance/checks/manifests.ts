@@ -467,7 +467,7 @@ export default defineChecks([
       await ctx.pushBlob(repo, EMPTY_CONFIG);
       const artifact = artifactManifest(undefined, ARTIFACT_TYPE, [EMPTY_CONFIG], { 'org.touchstone.nonce': randomUUID() });
       expectStatus(await putManifest(ctx, repo, 'artifact', artifact), [201], 'PUT an artifact with the empty descriptor as its layer');
-      await expectManifest(ctx, repo, 'artifact', artifact, 'artifact with no layers');
+      await expectManifest(ctx, repo, 'artifact', artifact, 'artifact whose layer is the empty descriptor');
     },
   },
   {
