@@ -14,6 +14,7 @@
  */
 import { CheckFailure } from '../client/errors.ts';
 import { ensure, expectStatus } from '../client/expect.ts';
+import { requestPath } from '../client/exchange.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageManifest, randomBlob } from '../content.ts';
 import { expectCodeIfJson } from './blobs.ts';
@@ -81,11 +82,6 @@ async function registryOrder(ctx: CheckContext, repo: string): Promise<string[]>
   const complete = tags.length === PUSHED_TAGS.length && PUSHED_TAGS.every((tag) => tags.includes(tag));
   ensure(complete, `setup: tags/list does not list exactly the ${PUSHED_TAGS.length} tags pushed (see tags.list.all): ${shown(tags)}`);
   return tags;
-}
-
-function pathOf(url: string): string {
-  const parsed = new URL(url, 'http://registry.invalid');
-  return `${parsed.pathname}${parsed.search}`;
 }
 
 export default defineChecks([
@@ -206,7 +202,7 @@ export default defineChecks([
       while (url !== undefined) {
         pages += 1;
         ensure(pages <= MAX_PAGES, `paging ${full.length} tags by ${PAGE} did not end after ${MAX_PAGES} pages (following ${[...ways].join(' and ')})`);
-        const what = `page ${pages} (GET ${pathOf(url)})`;
+        const what = `page ${pages} (GET ${requestPath(url)})`;
         const reply = await ctx.request('GET', url);
         const tags = tagsIn(reply, what);
         const limit = new URL(url, reply.exchange.url).searchParams.get('n');

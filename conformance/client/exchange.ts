@@ -27,6 +27,12 @@ export function bodyRecord(bytes: Uint8Array | undefined): BodyRecord | undefine
   return { size: bytes.length, base64: bytes.length <= BODY_KEEP_BYTES ? Buffer.from(bytes).toString('base64') : undefined };
 }
 
+/** The path and query of a request URL, absolute or relative, as a request line shows them. */
+export function requestPath(url: string): string {
+  const parsed = new URL(url, 'http://registry.invalid');
+  return `${parsed.pathname}${parsed.search}`;
+}
+
 /** The body as text for display: UTF-8 when it looks like text, else a size note. */
 export function bodyText(body: BodyRecord | undefined, limit = 4096): string {
   if (body === undefined || body.size === 0) return '';

@@ -4,13 +4,12 @@
  */
 import { ERROR_CODES } from '../../spec/error-codes.ts';
 import { CheckFailure } from './errors.ts';
-import { bodyText } from './exchange.ts';
+import { bodyText, requestPath } from './exchange.ts';
 import type { Reply } from './registry-client.ts';
 
 function describe(reply: Reply): string {
-  const url = new URL(reply.exchange.url);
   const text = bodyText(reply.exchange.responseBody, 200);
-  return `${reply.exchange.method} ${url.pathname}${url.search} → ${reply.status}${text ? ` ${text}` : ''}`;
+  return `${reply.exchange.method} ${requestPath(reply.exchange.url)} → ${reply.status}${text ? ` ${text}` : ''}`;
 }
 
 export function expectStatus(reply: Reply, allowed: readonly number[], what: string): void {

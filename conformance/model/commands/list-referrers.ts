@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { ensure, expectStatus } from '../../client/expect.ts';
+import { requestPath } from '../../client/exchange.ts';
 import { OCI_INDEX } from '../../../spec/media-types.ts';
 import { bareType, nextLink } from '../../client/headers.ts';
 import { artifactType, position, repoIndex } from '../arbitraries.ts';
@@ -48,7 +49,8 @@ export class ListReferrers extends Step {
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const repo = model.repo(this.p.repo);
     // Subjects worth asking about: the repository's manifests, and subjects its referrers name.
-    const subjects = [...new Set([...repo.presentManifests().map((m) => m.content.digest), ...repo.presentManifests().flatMap((m) => (m.subject ? [m.subject] : []))])];
+    const present = repo.presentManifests();
+    const subjects = [...new Set([...present.map((m) => m.content.digest), ...present.flatMap((m) => (m.subject ? [m.subject] : []))])];
     const digest = pick(subjects.length > 0 ? subjects : [...model.manifestUniverse.keys()], this.p.subject);
     if (digest === undefined) return;
     const query = this.p.filter === undefined ? '' : `?artifactType=${encodeURIComponent(this.p.filter)}`;
@@ -58,8 +60,7 @@ export class ListReferrers extends Step {
     for (let pages = 0; ; pages += 1) {
       if (pages === MAX_PAGES) throw new CheckFailure(`${label}: referrers of ${digest} did not end after ${MAX_PAGES} pages`);
       const reply = await world.client.request('GET', url);
-      const asked = new URL(url);
-      const what = `${label}: GET ${asked.pathname}${asked.search}`;
+      const what = `${label}: GET ${requestPath(url)}`;
       expectStatus(reply, [200], `${what} (a registry offering referrers MUST NOT answer 404)`);
       ensure(bareType(reply.header('content-type')) === OCI_INDEX, `${what}: Content-Type ${JSON.stringify(reply.header('content-type'))}, MUST be ${OCI_INDEX}`, reply);
       const body = reply.json<{ manifests?: unknown }>();

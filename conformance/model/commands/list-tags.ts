@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { ensure, expectStatus } from '../../client/expect.ts';
+import { requestPath } from '../../client/exchange.ts';
 import type { Reply } from '../../client/registry-client.ts';
 import { nextLink } from '../../client/headers.ts';
 import { compareCodePoints, ordersOf } from '../../tag-order.ts';
@@ -73,7 +74,7 @@ export class ListTags extends Step {
       if (pages === MAX_PAGES) throw new CheckFailure(`${label}: paging ${base} with n=${n} did not end after ${MAX_PAGES} pages`);
       const reply = await world.client.request('GET', url);
       const asked = new URL(url);
-      const what = `${label}: GET ${asked.pathname}${asked.search}`;
+      const what = `${label}: GET ${requestPath(url)}`;
       expectStatus(reply, [200], what);
       const page = tagsOf(reply, what);
       const last = asked.searchParams.get('last');
