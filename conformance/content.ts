@@ -25,6 +25,11 @@ export function content(bytes: Uint8Array | string, mediaType = 'application/oct
   return { bytes: buffer, digest: digestOf(buffer, algorithm), size: buffer.length, mediaType };
 }
 
+/** A digest no registry holds: the sha256 of fresh random bytes. */
+export function unknownDigest(): string {
+  return digestOf(randomBytes(32));
+}
+
 /** Random bytes: fresh content every run, so a shared registry never already has it. */
 export function randomBlob(size: number, mediaType = OCI_LAYER_TAR_GZIP): Content {
   return content(randomBytes(size), mediaType);

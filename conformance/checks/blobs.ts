@@ -3,57 +3,15 @@
  * exact bytes, HEAD the same headers without a body, Docker-Content-Digest and Content-Length
  * name the blob, an unknown blob is 404 (BLOB_UNKNOWN), `Range: bytes=a-b` gives 206 with the
  * right slice (range support is a SHOULD: a registry that ignores Range is skipped), an
- * unsatisfiable range 416, and content is scoped to its repository. Also exports the blob
- * helpers the upload and mount checks share.
+ * unsatisfiable range 416, and content is scoped to its repository. Also exports expectServed
+ * and expectLocationServes, which the upload, mount, delete and GC checks share.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { CheckFailure, HarnessError } from '../client/errors.ts';
-import { ensure, expectBody, expectErrorCode, expectStatus } from '../client/expect.ts';
+import { digestNames, ensure, expectBody, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
-import { randomBlob, type Content } from '../content.ts';
-import { DIGEST_PATTERN } from '../../spec/grammars.ts';
+import { randomBlob, unknownDigest, type Content } from '../content.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
-
-const VERIFIABLE = new Set(['sha256', 'sha384', 'sha512']);
-
-/**
- * Whether a Docker-Content-Digest value names `bytes` (spec: it "must match the digest of the
- * returned blob"; it may use another algorithm than the request). An algorithm this suite cannot
- * compute is taken on trust as long as the value is a well-formed digest.
- */
-export function digestNames(value: string, bytes: Uint8Array): boolean {
-  if (!DIGEST_PATTERN.test(value)) return false;
-  const [algorithm = '', encoded = ''] = value.split(':');
-  if (!VERIFIABLE.has(algorithm)) return true;
-  return createHash(algorithm).update(bytes).digest('hex') === encoded;
-}
-
-/** When Docker-Content-Digest is present it must name the content (MUST wherever it is sent). */
-export function expectDigestHeaderIfPresent(reply: Reply, bytes: Uint8Array, what: string): void {
-  const value = reply.header('docker-content-digest');
-  if (value !== undefined && !digestNames(value, bytes)) {
-    throw new CheckFailure(`${what}: Docker-Content-Digest ${JSON.stringify(value)} does not name the content`, reply.exchange);
-  }
-}
-
-/** When Content-Length is present it must be the blob's size. */
-export function expectLengthIfPresent(reply: Reply, size: number, what: string): void {
-  const value = reply.header('content-length');
-  if (value !== undefined && Number(value) !== size) {
-    throw new CheckFailure(`${what}: Content-Length ${value}, expected ${size}`, reply.exchange);
-  }
-}
-
-/**
- * A 4xx body "MAY be in any format"; when it is the JSON error envelope, one of its codes must be
- * one of `codes`. An empty or non-JSON body passes.
- */
-export function expectCodeIfJson(reply: Reply, codes: readonly string[], what: string): void {
-  const body = reply.json<{ errors?: unknown }>();
-  if (body === undefined || body === null || typeof body !== 'object' || !Array.isArray(body.errors)) return;
-  expectErrorCode(reply, codes, what);
-}
 
 /** GET the blob from `repo`: 200 with exactly its bytes, and a truthful digest header if any. */
 export async function expectServed(ctx: CheckContext, repo: string, blob: Content, what: string): Promise<Reply> {
@@ -71,11 +29,6 @@ export async function expectLocationServes(ctx: CheckContext, reply: Reply, blob
   const got = await ctx.request('GET', ctx.client.resolve(location));
   expectStatus(got, [200], `${what}: GET the Location ${location}`);
   expectBody(got, blob.bytes, `${what}: GET the Location ${location}`);
-}
-
-/** A digest no registry holds: the sha256 of fresh random bytes. */
-export function unknownDigest(): string {
-  return `sha256:${createHash('sha256').update(randomBytes(32)).digest('hex')}`;
 }
 
 /** A blob of `size` random bytes pushed to a fresh repository (so the repository exists). */

@@ -13,10 +13,10 @@
  * blob delete answered 400/405 on a registry declared to support it fails, suggesting the flag.
  */
 import { CheckFailure } from '../client/errors.ts';
-import { ensure, expectBody, expectStatus } from '../client/expect.ts';
+import { ensure, expectBody, expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
-import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
-import { expectCodeIfJson, expectServed, unknownDigest } from './blobs.ts';
+import { imageConfig, imageManifest, randomBlob, unknownDigest, type Content } from '../content.ts';
+import { expectServed } from './blobs.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';

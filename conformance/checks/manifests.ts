@@ -12,16 +12,16 @@
  * oversized manifests get 413; a moved tag leaves the old manifest pullable; `?tag=` applies every
  * tag with one OCI-Tag each; manifests are scoped to their repository.
  */
+import { unknownDigest } from '../content.ts';
 import { randomUUID } from 'node:crypto';
 import { CheckFailure, HarnessError } from '../client/errors.ts';
-import { ensure, expectBody, expectErrorCode, expectStatus } from '../client/expect.ts';
+import { digestNames, ensure, expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import {
   EMPTY_CONFIG, artifactManifest, content, descriptor, dockerConfig, dockerLayer, dockerManifest, dockerManifestList,
   imageConfig, imageIndex, imageManifest, randomBlob, type Content,
 } from '../content.ts';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '../../spec/media-types.ts';
-import { digestNames, expectCodeIfJson, expectDigestHeaderIfPresent, expectLengthIfPresent, unknownDigest } from './blobs.ts';
 import { ACCEPT_MANIFESTS, bareType, headerValues } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';

@@ -8,10 +8,10 @@
  * OCI_CROSSMOUNT_NAMESPACE.
  */
 import { CheckFailure } from '../client/errors.ts';
-import { expectStatus } from '../client/expect.ts';
+import { expectDigestHeaderIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { randomBlob, type Content } from '../content.ts';
-import { expectDigestHeaderIfPresent, expectLocationServes, expectServed } from './blobs.ts';
+import { expectLocationServes, expectServed } from './blobs.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 

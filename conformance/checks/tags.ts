@@ -13,11 +13,10 @@
  * order, n and last checks.
  */
 import { CheckFailure } from '../client/errors.ts';
-import { ensure, expectStatus } from '../client/expect.ts';
+import { ensure, expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import { requestPath } from '../client/exchange.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageManifest, randomBlob } from '../content.ts';
-import { expectCodeIfJson } from './blobs.ts';
 import { nextLink } from '../client/headers.ts';
 import { compareCodePoints, ordersOf } from '../tag-order.ts';
 import type { CheckContext } from './context.ts';

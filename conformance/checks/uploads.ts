@@ -9,12 +9,12 @@
  * own digest rather than a sha256 alias) and `?digest-algorithm=sha512`.
  */
 import { randomUUID } from 'node:crypto';
-import { ensure, expectStatus } from '../client/expect.ts';
+import { ensure, expectCodeIfJson, expectDigestHeaderIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { OCTET, expectRange, locationOf, openUpload, patchChunk, pieces, putClose, putWhole, releaseUpload, type Session } from '../client/protocol.ts';
 import { content, randomBlob, type Content } from '../content.ts';
 import { EMPTY_BLOB_SHA256 } from '../../spec/grammars.ts';
-import { expectCodeIfJson, expectDigestHeaderIfPresent, expectLocationServes, expectServed } from './blobs.ts';
+import { expectLocationServes, expectServed } from './blobs.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 

@@ -13,12 +13,11 @@
  * codes from the spec's closed set.
  */
 import { randomUUID } from 'node:crypto';
-import { ensure, expectStatus } from '../client/expect.ts';
+import { ensure, expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
-import { content, descriptor, imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
+import { content, descriptor, imageConfig, imageManifest, randomBlob, unknownDigest, type Content } from '../content.ts';
 import { ERROR_CODES } from '../../spec/error-codes.ts';
 import { OCI_MANIFEST } from '../../spec/media-types.ts';
-import { expectCodeIfJson, unknownDigest } from './blobs.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
