@@ -19,7 +19,7 @@ const USAGE = `usage:
   touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
   touchstone scrub --root DIR`;
 
-export class UsageError extends Error {
+class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
@@ -31,7 +31,7 @@ function seconds(value: string | undefined, flag: string): number | undefined {
 }
 
 /** Starts the registry; false when it only listed the faults. */
-export async function serve(args: string[]): Promise<boolean> {
+async function serve(args: string[]): Promise<boolean> {
   const { values } = parseArgs({
     args,
     options: {
@@ -82,7 +82,7 @@ export async function serve(args: string[]): Promise<boolean> {
   return true;
 }
 
-export async function gc(args: string[]): Promise<number> {
+async function gc(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { root: { type: 'string' }, grace: { type: 'string' }, 'delete-untagged': { type: 'boolean', default: false } },
@@ -101,7 +101,7 @@ export async function gc(args: string[]): Promise<number> {
   return 0;
 }
 
-export async function scrubCommand(args: string[]): Promise<number> {
+async function scrubCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { root: { type: 'string' } } });
   if (values.root === undefined) throw new UsageError('scrub needs --root DIR');
   const store = await ImageStore.open(resolve(values.root));

@@ -65,10 +65,6 @@ export class Faults {
   has(name: FaultName): boolean {
     return this.#active.has(name);
   }
-
-  get names(): FaultName[] {
-    return [...this.#active];
-  }
 }
 
 export const NO_FAULTS = new Faults();

@@ -29,8 +29,6 @@ export type DigestAlgorithm = keyof typeof DIGEST_ALGORITHMS;
 /** Content-Range of a chunked PATCH: `<start>-<end>`, inclusive, no unit (spec "Pushing a blob in chunks"). */
 export const CONTENT_RANGE_PATTERN = /^([0-9]+)-([0-9]+)$/;
 
-/** Well-known digests, handy for tests and checks. */
+/** The digest of the empty blob, handy for tests and checks. */
 export const EMPTY_BLOB_SHA256 =
   'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-export const EMPTY_JSON_SHA256 =
-  'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';

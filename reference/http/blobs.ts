@@ -75,7 +75,7 @@ export async function deleteBlob(ctx: Context): Promise<void> {
  * One `bytes=` range (RFC 9110 §14.1.2): `a-b`, `a-` or `-n`. A header this registry does not
  * understand (several ranges, another unit) is ignored and the whole blob served, as RFC allows.
  */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   const [first, last] = [match[1] ?? '', match[2] ?? ''];

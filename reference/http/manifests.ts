@@ -65,11 +65,11 @@ export async function deleteManifest(ctx: Context): Promise<void> {
  * oversized body is drained, not buffered, and the connection closed after the answer.
  */
 function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = new HttpError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { limit }, { Connection: 'close' });
+  const tooLarge = (): HttpError => new HttpError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { limit }, { Connection: 'close' });
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > limit) {
       req.resume();
-      reject(tooLarge);
+      reject(tooLarge());
       return;
     }
     const chunks: Buffer[] = [];
@@ -82,7 +82,7 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
         return;
       }
       chunks.length = 0;
-      reject(tooLarge);
+      reject(tooLarge());
     });
     req.on('end', () => {
       if (total <= limit) resolve(Buffer.concat(chunks));

@@ -5,8 +5,8 @@
  * Never 404: an unknown digest or repository has no referrers.
  */
 import { OCI_INDEX } from '../../spec/media-types.ts';
+import { HttpError } from './errors.ts';
 import { sendJson } from './respond.ts';
-import { StoreError } from '../store/errors.ts';
 import type { Context } from './context.ts';
 
 export async function listReferrers(ctx: Context): Promise<void> {
@@ -16,7 +16,7 @@ export async function listReferrers(ctx: Context): Promise<void> {
   const { faults } = ctx.config;
   const all = await ctx.config.store.manifests.referrers(ctx.name, ctx.ref, faults.has('referrers-filter-ignored') ? undefined : artifactType);
   if (all.length === 0 && faults.has('referrers-404-when-empty')) {
-    throw new StoreError('MANIFEST_UNKNOWN', `no referrers of ${ctx.ref}`);
+    throw new HttpError('MANIFEST_UNKNOWN', `no referrers of ${ctx.ref}`);
   }
   const remaining = after === null ? all : all.filter((d) => d.digest > after);
   const size = ctx.config.referrersPageSize;

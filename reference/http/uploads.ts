@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { CONTENT_RANGE_PATTERN } from '../../spec/grammars.ts';
-import { StoreError } from '../store/errors.ts';
+import { isStoreError } from '../store/errors.ts';
 import type { ChunkRange } from '../store/uploads.ts';
 import { HttpError } from './errors.ts';
 import { sendEmpty } from './respond.ts';
@@ -78,7 +78,7 @@ async function withProgressOnError<T>(ctx: Context, step: () => Promise<T>): Pro
   try {
     return await step();
   } catch (error) {
-    if (error instanceof StoreError && error.kind === 'UPLOAD_OUT_OF_ORDER') {
+    if (isStoreError(error, 'UPLOAD_OUT_OF_ORDER')) {
       const size = (error.detail as { size: number }).size;
       throw new HttpError('UPLOAD_OUT_OF_ORDER', error.message, error.detail, sessionHeaders(ctx, ctx.ref, size));
     }

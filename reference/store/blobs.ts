@@ -10,7 +10,7 @@ import { copyFile, link, mkdir, readdir, rename, stat, unlink, utimes, writeFile
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DIGEST_ALGORITHMS } from '../../spec/grammars.ts';
-import { StoreError, isNotFound } from './errors.ts';
+import { StoreError, isNotFound, isStoreError } from './errors.ts';
 import { parseDigest, type ParsedDigest } from './digest.ts';
 import type { Faults } from '../faults.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
@@ -62,7 +62,7 @@ export class BlobStore {
       await this.stat(name, digest);
       return true;
     } catch (error) {
-      if (error instanceof StoreError && error.kind === 'BLOB_UNKNOWN') return false;
+      if (isStoreError(error, 'BLOB_UNKNOWN')) return false;
       throw error;
     }
   }
@@ -102,7 +102,7 @@ export class BlobStore {
     try {
       source = await this.stat(from, digest);
     } catch (error) {
-      if (error instanceof StoreError && error.kind === 'BLOB_UNKNOWN') return false;
+      if (isStoreError(error, 'BLOB_UNKNOWN')) return false;
       throw error;
     }
     if (this.#faults.has('mount-without-blob')) return true;
@@ -130,14 +130,13 @@ export class BlobStore {
     });
   }
 
-  /** Removes a blob; BLOB_UNKNOWN when absent. Callers check references first. */
-  async remove(name: string, digest: string): Promise<void> {
-    const blob = await this.stat(name, digest);
+  /** Removes a blob found by stat(); BLOB_UNKNOWN when it went since. Callers check references first. */
+  async remove(name: string, blob: BlobInfo): Promise<void> {
     try {
       await unlink(blob.path);
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      throw new StoreError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${name}`, { digest });
+      throw new StoreError('BLOB_UNKNOWN', `blob ${blob.digest} unknown to repository ${name}`, { digest: blob.digest });
     }
   }
 

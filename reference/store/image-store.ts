@@ -4,7 +4,7 @@
  * without its defects (spec-notes §10). It knows nothing of HTTP; reference/http is one front.
  */
 import { KeyedMutex } from './keyed-mutex.ts';
-import { Layout } from './layout.ts';
+import { Layout, validateName } from './layout.ts';
 import { BlobStore, type BlobInfo } from './blobs.ts';
 import { UploadStore } from './uploads.ts';
 import { ManifestStore } from './manifests.ts';
@@ -44,7 +44,7 @@ export class ImageStore {
    * Returns false when no source holds the blob: the caller falls back to an upload session.
    */
   async mountBlob(name: string, digest: string, from: string | undefined): Promise<boolean> {
-    this.layout.repoDir(name);
+    validateName(name);
     parseDigest(digest);
     const sources = from !== undefined ? [from] : await this.layout.listRepositories();
     for (const source of sources) {
@@ -58,9 +58,8 @@ export class ImageStore {
    * still in use: spec-notes §10): BLOB_REFERENCED then, and the manifest must go first.
    */
   async deleteBlob(name: string, digest: string): Promise<void> {
-    parseDigest(digest);
     await this.#repoLocks.run(name, async () => {
-      await this.blobs.stat(name, digest);
+      const blob = await this.blobs.stat(name, digest);
       const index = await this.layout.readIndex(name);
       for (const entry of index?.manifests ?? []) {
         const summary = entry.digest === digest ? undefined : await this.manifests.summary(name, entry.digest, entry.mediaType);
@@ -69,7 +68,7 @@ export class ImageStore {
           throw new StoreError('BLOB_REFERENCED', `blob ${digest} is referenced by manifest ${entry.digest}`, { digest, manifest: entry.digest });
         }
       }
-      await this.blobs.remove(name, digest);
+      await this.blobs.remove(name, blob);
     });
   }
 

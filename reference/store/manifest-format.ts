@@ -31,7 +31,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The media type without parameters ("a/b; charset=utf-8" → "a/b"). */
-export function bareMediaType(contentType: string | undefined): string {
+/**
+ * A non-distributable blob: its descriptor lists `urls` it is fetched from (image-spec
+ * descriptor.md "urls"), so the registry neither needs nor holds it.
+ */
+export function isNonDistributable(descriptor: Descriptor): boolean {
+  return descriptor.urls !== undefined && descriptor.urls.length > 0;
+}
+
+function bareMediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 

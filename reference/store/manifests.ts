@@ -11,10 +11,11 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANNOTATION_REF_NAME, MANIFEST_MAX_BYTES } from '../../spec/media-types.ts';
-import { StoreError, isNotFound } from './errors.ts';
+import { setBounded } from './bounded.ts';
+import { StoreError, isNotFound, isStoreError } from './errors.ts';
 import { digestOf, parseDigest, type ParsedDigest } from './digest.ts';
-import { emptyIndex, validateTag, type Descriptor, type ImageIndex, type Layout } from './layout.ts';
-import { parseManifest, type ManifestSummary } from './manifest-format.ts';
+import { emptyIndex, validateName, validateTag, type Descriptor, type ImageIndex, type Layout } from './layout.ts';
+import { isNonDistributable, parseManifest, type ManifestSummary } from './manifest-format.ts';
 import type { BlobStore } from './blobs.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
 import type { Faults } from '../faults.ts';
@@ -72,7 +73,7 @@ export class ManifestStore {
    * "Pushing Manifests with Subject").
    */
   async put(name: string, reference: string, contentType: string | undefined, body: Uint8Array, extraTags: readonly string[] = []): Promise<PutManifestResult> {
-    this.#layout.repoDir(name);
+    validateName(name);
     if (body.length > MANIFEST_MAX_BYTES) {
       throw new StoreError('MANIFEST_TOO_LARGE', `manifest of ${body.length} bytes exceeds ${MANIFEST_MAX_BYTES}`, { limit: MANIFEST_MAX_BYTES });
     }
@@ -137,10 +138,12 @@ export class ManifestStore {
       } else {
         const tagged = index.manifests.find((m) => tagOf(m) === ref.tag);
         if (!tagged) throw unknown;
-        manifests = this.#faults.has('delete-tag-deletes-manifest')
-          ? index.manifests.filter((m) => m.digest !== tagged.digest)
-          : index.manifests.filter((m) => m !== tagged);
-        if (!manifests.some((m) => m.digest === tagged.digest) && !this.#faults.has('delete-tag-deletes-manifest')) manifests.push(untagged(tagged));
+        if (this.#faults.has('delete-tag-deletes-manifest')) {
+          manifests = index.manifests.filter((m) => m.digest !== tagged.digest);
+        } else {
+          manifests = index.manifests.filter((m) => m !== tagged);
+          if (!manifests.some((m) => m.digest === tagged.digest)) manifests.push(untagged(tagged));
+        }
       }
       await this.#layout.writeIndex(name, { ...index, manifests });
     });
@@ -193,19 +196,19 @@ export class ManifestStore {
       this.#cache(digest, mediaType, summary);
       return summary;
     } catch (error) {
-      if (error instanceof StoreError) return undefined;
+      if (isStoreError(error)) return undefined;
       throw error;
     }
   }
 
   async #checkReferences(name: string, index: ImageIndex, summary: ManifestSummary): Promise<void> {
     for (const blob of summary.blobs) {
-      if (blob.urls !== undefined && blob.urls.length > 0) continue; // non-distributable: fetched elsewhere
+      if (isNonDistributable(blob)) continue; // fetched from its urls, not from this registry
       let size: number;
       try {
         size = (await this.#blobs.stat(name, blob.digest)).size;
       } catch (error) {
-        if (error instanceof StoreError && error.kind === 'BLOB_UNKNOWN') {
+        if (isStoreError(error, 'BLOB_UNKNOWN')) {
           throw new StoreError('MANIFEST_BLOB_UNKNOWN', `blob ${blob.digest} unknown to repository ${name}`, { digest: blob.digest });
         }
         throw error;
@@ -236,11 +239,7 @@ export class ManifestStore {
   }
 
   #cache(digest: string, mediaType: string, summary: ManifestSummary): void {
-    this.#summaries.set(cacheKey(digest, mediaType), summary);
-    if (this.#summaries.size > SUMMARY_CACHE_ENTRIES) {
-      const oldest = this.#summaries.keys().next().value;
-      if (oldest !== undefined) this.#summaries.delete(oldest);
-    }
+    setBounded(this.#summaries, cacheKey(digest, mediaType), summary, SUMMARY_CACHE_ENTRIES);
   }
 }
 

@@ -11,6 +11,7 @@ import { digestFile, parseDigest } from './digest.ts';
 import { parseIndex, type ImageIndex, type Layout } from './layout.ts';
 import type { BlobStore } from './blobs.ts';
 import type { ManifestStore } from './manifests.ts';
+import { isNonDistributable } from './manifest-format.ts';
 
 export interface ScrubProblem {
   readonly repository: string;
@@ -75,8 +76,7 @@ export async function scrub(layout: Layout, blobs: BlobStore, manifests: Manifes
         continue;
       }
       for (const blob of summary.blobs) {
-        const foreign = blob.urls !== undefined && blob.urls.length > 0; // as ManifestStore.put decides
-        if (!foreign && !sizes.has(blob.digest)) problem(entry.digest, `references missing blob ${blob.digest}`);
+        if (!isNonDistributable(blob) && !sizes.has(blob.digest)) problem(entry.digest, `references missing blob ${blob.digest}`);
       }
       for (const child of summary.manifests) {
         if (!listed.has(child.digest)) problem(entry.digest, `references missing manifest ${child.digest}`);

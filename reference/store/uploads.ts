@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { v4 as uuidv4, validate as isUuid } from 'uuid';
 import type { DigestAlgorithm } from '../../spec/grammars.ts';
+import { setBounded } from './bounded.ts';
 import { StoreError, isNotFound } from './errors.ts';
 import { HashingCounter, digestFile, finishHash, isSupportedAlgorithm, parseDigest } from './digest.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
@@ -42,8 +43,15 @@ interface RunningHash {
 }
 
 export interface SessionFile {
+  /** The entry's name in the uploads directory: a session id, or a stray temp file's name. */
+  readonly id: string;
   readonly path: string;
   readonly mtimeMs: number;
+}
+
+/** The file whose mtime tells when an uploads entry was last written: a session's data, else the entry. */
+function activityFile(id: string, path: string): string {
+  return isUuid(id) ? join(path, 'data') : path;
 }
 
 /** Running hashes kept in memory at most; older sessions are rehashed from disk at PUT. */
@@ -161,12 +169,11 @@ export class UploadStore {
     const files: SessionFile[] = [];
     for (const entry of entries) {
       const path = join(this.#layout.uploadsDir, entry);
-      const probe = isUuid(entry) ? join(path, 'data') : path;
       try {
-        files.push({ path, mtimeMs: (await stat(probe)).mtimeMs });
+        files.push({ id: entry, path, mtimeMs: (await stat(activityFile(entry, path))).mtimeMs });
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        files.push({ path, mtimeMs: 0 }); // a session without data is debris
+        files.push({ id: entry, path, mtimeMs: 0 }); // a session without data is debris
       }
     }
     return files;
@@ -174,12 +181,10 @@ export class UploadStore {
 
   /** Removes an expired session or temp file found by listFiles, under the session's lock. */
   async expire(file: SessionFile, olderThanMs: number): Promise<boolean> {
-    const id = file.path.slice(this.#layout.uploadsDir.length + 1);
-    return this.#locks.run(id, async () => {
-      const probe = isUuid(id) ? join(file.path, 'data') : file.path;
-      const mtimeMs = await stat(probe).then((s) => s.mtimeMs, () => 0);
+    return this.#locks.run(file.id, async () => {
+      const mtimeMs = await stat(activityFile(file.id, file.path)).then((s) => s.mtimeMs, () => 0);
       if (mtimeMs >= olderThanMs) return false; // written to since it was listed
-      this.#hashes.delete(id);
+      this.#hashes.delete(file.id);
       await rm(file.path, { recursive: true, force: true });
       return true;
     });
@@ -231,11 +236,7 @@ export class UploadStore {
   }
 
   #remember(id: string, running: RunningHash): void {
-    this.#hashes.set(id, running);
-    if (this.#hashes.size > MAX_RUNNING_HASHES) {
-      const oldest = this.#hashes.keys().next().value;
-      if (oldest !== undefined) this.#hashes.delete(oldest);
-    }
+    setBounded(this.#hashes, id, running, MAX_RUNNING_HASHES);
   }
 
   async #session(name: string, id: string): Promise<SessionRecord> {
