@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { ensure, expectCodeIfJson, expectDigestHeaderIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
-import { OCTET, expectRange, locationOf, openUpload, patchChunk, pieces, putClose, putWhole, releaseUpload, type Session } from '../client/protocol.ts';
+import { OCTET, expectRange, locationOf, openUpload, patchChunk, pieces, putClose, putWhole, releaseUpload, sendChunk, type Session } from '../client/protocol.ts';
 import { content, randomBlob, type Content } from '../content.ts';
 import { EMPTY_BLOB_SHA256 } from '../../spec/grammars.ts';
 import { expectLocationServes, expectServed } from './blobs.ts';
@@ -151,10 +151,7 @@ export default defineChecks([
       const blob = randomBlob(3 * size);
       const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
       const third = blob.bytes.subarray(2 * size);
-      const reply = await ctx.request('PATCH', url, {
-        body: third,
-        headers: { ...OCTET, 'Content-Range': `${2 * size}-${3 * size - 1}`, 'Content-Length': String(third.length) },
-      });
+      const reply = await sendChunk(ctx.client, url, third, 2 * size);
       expectStatus(reply, [416], `PATCH Content-Range ${2 * size}-${3 * size - 1} after 0-${size - 1} (chunk 2 skipped)`);
       await releaseUpload(ctx.client, url);
     },
@@ -241,7 +238,7 @@ export default defineChecks([
       if (cancel.status >= 400 && cancel.status < 500) ctx.skip(`the registry does not cancel upload sessions (DELETE answered ${cancel.status})`);
       expectStatus(cancel, [200, 202, 204], 'DELETE the upload session');
       const rest = blob.bytes.subarray(size);
-      const patch = await ctx.request('PATCH', url, { body: rest, headers: { ...OCTET, 'Content-Range': `${size}-${2 * size - 1}`, 'Content-Length': String(rest.length) } });
+      const patch = await sendChunk(ctx.client, url, rest, size);
       ensure(patch.status === 404, `DELETE answered ${cancel.status}, but the session still ${patch.status < 300 ? `accepts data (PATCH → ${patch.status})` : `answers PATCH with ${patch.status}`}: expected 404`, patch);
       const close = await putClose(ctx.client, url, blob.digest);
       expectStatus(close, [404], 'PUT ?digest= to the cancelled session');
@@ -289,15 +286,14 @@ export default defineChecks([
       const session = await openUpload(ctx.client, repo);
       expectStatus(await putWhole(ctx.client, session.url, blob.bytes, blob.digest), [201], 'setup: close the session');
       const chunk = randomBlob(16).bytes;
-      const chunkHeaders = { ...OCTET, 'Content-Range': `0-${chunk.length - 1}`, 'Content-Length': String(chunk.length) };
       const status = await ctx.request('GET', session.url);
       expectStatus(status, [404], 'GET status of a session already closed by PUT');
       expectCodeIfJson(status, ['BLOB_UPLOAD_UNKNOWN'], 'GET status of a closed session');
-      const patch = await ctx.request('PATCH', session.url, { body: chunk, headers: chunkHeaders });
+      const patch = await sendChunk(ctx.client, session.url, chunk, 0);
       expectStatus(patch, [404], 'PATCH to a session already closed by PUT');
       expectCodeIfJson(patch, ['BLOB_UPLOAD_UNKNOWN'], 'PATCH to a closed session');
       // A URL the registry never issued: 404 (or 400, since clients must not build session URLs).
-      const madeUp = await ctx.request('PATCH', `/v2/${repo}/blobs/uploads/${randomUUID()}`, { body: chunk, headers: chunkHeaders });
+      const madeUp = await sendChunk(ctx.client, `/v2/${repo}/blobs/uploads/${randomUUID()}`, chunk, 0);
       expectStatus(madeUp, [404, 400], 'PATCH to a made-up upload session');
       expectCodeIfJson(madeUp, ['BLOB_UPLOAD_UNKNOWN', 'BLOB_UPLOAD_INVALID'], 'PATCH to a made-up upload session');
     },

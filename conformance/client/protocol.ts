@@ -49,13 +49,20 @@ export function expectRange(reply: Reply, received: number, what: string): void 
   ensure(ok, `${what}: expected header Range: ${expected}, got ${range === undefined ? 'none' : JSON.stringify(range)}`, reply);
 }
 
+/** The headers of a chunk of `length` bytes at `start`: Content-Range `<start>-<end>`, inclusive (end-5). */
+export function chunkHeaders(start: number, length: number): Record<string, string> {
+  return { ...OCTET, 'Content-Range': `${start}-${start + length - 1}`, 'Content-Length': String(length) };
+}
+
+/** PATCH `bytes` as the chunk at `start`: the reply, not yet judged (out-of-order and cancelled-session probes judge it themselves). */
+export function sendChunk(client: RegistryClient, url: string, bytes: Uint8Array, start: number): Promise<Reply> {
+  return client.request('PATCH', url, { body: bytes, headers: chunkHeaders(start, bytes.length) });
+}
+
 /** PATCH one chunk with Content-Range; 202 with Location and Range; returns the next session URL. */
 export async function patchChunk(client: RegistryClient, url: string, bytes: Uint8Array, start: number, what: string): Promise<string> {
   const end = start + bytes.length - 1;
-  const reply = await client.request('PATCH', url, {
-    body: bytes,
-    headers: { ...OCTET, 'Content-Range': `${start}-${end}`, 'Content-Length': String(bytes.length) },
-  });
+  const reply = await sendChunk(client, url, bytes, start);
   expectStatus(reply, [202], `${what}: PATCH Content-Range ${start}-${end}`);
   const next = locationOf(client, reply, `${what}: PATCH`);
   expectRange(reply, end + 1, `${what}: PATCH Content-Range ${start}-${end}`);
@@ -64,9 +71,7 @@ export async function patchChunk(client: RegistryClient, url: string, bytes: Uin
 
 /** PUT <session>?digest= (optionally with a last chunk at `last.start`): the reply, not yet judged. */
 export function putClose(client: RegistryClient, url: string, digest: string, last?: { bytes: Uint8Array; start: number }): Promise<Reply> {
-  const headers: Record<string, string> = last
-    ? { ...OCTET, 'Content-Range': `${last.start}-${last.start + last.bytes.length - 1}`, 'Content-Length': String(last.bytes.length) }
-    : { 'Content-Length': '0' };
+  const headers = last ? chunkHeaders(last.start, last.bytes.length) : { 'Content-Length': '0' };
   return client.request('PUT', withDigest(url, digest), { headers, ...(last ? { body: last.bytes } : {}) });
 }
 

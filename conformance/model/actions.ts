@@ -7,10 +7,11 @@
  * entries those pushes create.
  */
 import { ensure, expectErrorCode, expectStatus } from '../client/expect.ts';
-import { OCTET, expectRange, locationOf, openUpload, patchChunk, pieces, putClose, putWhole, releaseUpload } from '../client/protocol.ts';
+import { OCTET, expectRange, locationOf, openUpload, patchChunk, pieces, putClose, putWhole, releaseUpload, sendChunk } from '../client/protocol.ts';
 import type { Reply } from '../client/registry-client.ts';
-import { descriptor, imageIndex, imageManifest, content as makeContent, EMPTY_CONFIG, type Content } from '../content.ts';
-import { DOCKER_LAYER, DOCKER_MANIFEST } from '../../spec/media-types.ts';
+import { artifactManifest, descriptor, dockerManifest, imageIndex, imageManifest, EMPTY_CONFIG, type Content } from '../content.ts';
+import { DOCKER_LAYER } from '../../spec/media-types.ts';
+import { short } from './gc-expectations.ts';
 import type { ManifestFact, Model, RepoModel } from './model.ts';
 import { configBlob, poolBlob, type World } from './world.ts';
 
@@ -99,10 +100,7 @@ async function probeOutOfOrder(world: World, url: string, expectedStart: number,
   const ahead = expectedStart + 1;
   const bytes = blob.bytes.subarray(ahead, ahead + 1);
   if (bytes.length === 0) return;
-  const reply = await world.client.request('PATCH', url, {
-    body: bytes,
-    headers: { ...OCTET, 'Content-Range': `${ahead}-${ahead}`, 'Content-Length': '1' },
-  });
+  const reply = await sendChunk(world.client, url, bytes, ahead);
   expectStatus(reply, [416], `${what}: PATCH Content-Range ${ahead}-${ahead} when the upload holds ${expectedStart} bytes (out of order)`);
 }
 
@@ -148,7 +146,7 @@ export async function ensureBlobs(world: World, model: Model, repo: RepoModel, b
     model.noteBlob(blob);
     if (repo.hasBlob(blob.digest)) continue;
     const at = Date.now();
-    await pushBlob(world, repo.name, blob, { kind: 'monolithic' }, `${what}: push blob ${blob.digest.slice(0, 19)}…`);
+    await pushBlob(world, repo.name, blob, { kind: 'monolithic' }, `${what}: push blob ${short(blob.digest)}`);
     repo.addBlob({ content: blob, at, done: Date.now() });
   }
 }
@@ -199,6 +197,8 @@ export interface BuiltManifest {
   readonly manifest: Content;
   /** Blobs to push before the manifest. */
   readonly blobs: readonly Content[];
+  /** The digest of the manifest's subject, if it has one. */
+  readonly subject: string | undefined;
   readonly fact: (arrival: { at: number; done: number }) => ManifestFact;
 }
 
@@ -206,16 +206,11 @@ export function buildImage(world: World, spec: ImageSpec): BuiltManifest {
   const config = configBlob(world, spec.configSeed, spec.docker);
   const layers = spec.layers.map((i) => world.pool[i % world.pool.length]).filter((c): c is Content => c !== undefined);
   const typed = layers.map((l) => ({ ...l, mediaType: spec.docker ? DOCKER_LAYER : l.mediaType }));
-  let manifest: Content;
-  if (spec.docker) {
-    const body = { schemaVersion: 2, mediaType: DOCKER_MANIFEST, config: descriptor(config), layers: typed.map((l) => descriptor(l)) };
-    manifest = makeContent(JSON.stringify(body), DOCKER_MANIFEST);
-  } else {
-    manifest = imageManifest(config, typed, spec.annotations ? { annotations: spec.annotations } : {});
-  }
+  const manifest = spec.docker ? dockerManifest(config, typed) : imageManifest(config, typed, spec.annotations ? { annotations: spec.annotations } : {});
   return {
     manifest,
     blobs: [config, ...layers],
+    subject: undefined,
     fact: (arrival) => ({
       ...arrival,
       content: manifest,
@@ -237,6 +232,7 @@ export function buildIndex(children: readonly ManifestFact[], annotations: Recor
   return {
     manifest,
     blobs: [],
+    subject: subject?.digest,
     fact: (arrival) => ({
       ...arrival,
       content: manifest,
@@ -253,15 +249,12 @@ export function buildIndex(children: readonly ManifestFact[], annotations: Recor
 /** An OCI 1.1 artifact: artifactType, the empty config, one layer (a pool blob or the empty descriptor). */
 export function buildArtifact(world: World, subject: Content, type: string, layer: number | undefined, annotations: Record<string, string> | undefined): BuiltManifest {
   const blob = layer === undefined ? EMPTY_CONFIG : (world.pool[layer % world.pool.length] ?? EMPTY_CONFIG);
-  const manifest = imageManifest(EMPTY_CONFIG, [blob], {
-    artifactType: type,
-    subject: descriptor(subject),
-    ...(annotations ? { annotations } : {}),
-  });
+  const manifest = artifactManifest(subject, type, [blob], annotations);
   const blobs = blob === EMPTY_CONFIG ? [EMPTY_CONFIG] : [EMPTY_CONFIG, blob];
   return {
     manifest,
     blobs,
+    subject: subject.digest,
     fact: (arrival) => ({
       ...arrival,
       content: manifest,
@@ -275,14 +268,16 @@ export function buildArtifact(world: World, subject: Content, type: string, laye
   };
 }
 
-/** Pushes a built manifest (its blobs first) under `tags` (or by digest when empty) and records it. */
-export async function pushBuilt(world: World, model: Model, repo: RepoModel, built: BuiltManifest, tags: readonly string[], what: string): Promise<void> {
+/** Pushes the blobs a built manifest needs and puts the manifest in the run's universe. */
+export async function prepareBuilt(world: World, model: Model, repo: RepoModel, built: BuiltManifest, what: string): Promise<void> {
   await ensureBlobs(world, model, repo, built.blobs, what);
   model.noteManifest(built.manifest);
+}
+
+/** Pushes a built manifest (its blobs first) by `tag`, or by digest when undefined, and records it. */
+export async function pushBuilt(world: World, model: Model, repo: RepoModel, built: BuiltManifest, tag: string | undefined, what: string): Promise<void> {
+  await prepareBuilt(world, model, repo, built, what);
   const at = Date.now();
-  const subject = built.fact({ at, done: at }).subject;
-  for (const reference of tags.length > 0 ? tags : [built.manifest.digest]) {
-    await putManifest(world, repo.name, reference, built.manifest, subject, what);
-  }
-  repo.addManifest(built.fact({ at, done: Date.now() }), tags);
+  await putManifest(world, repo.name, tag ?? built.manifest.digest, built.manifest, built.subject, what);
+  repo.addManifest(built.fact({ at, done: Date.now() }), tag === undefined ? [] : [tag]);
 }

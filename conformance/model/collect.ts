@@ -9,8 +9,7 @@ import { expectBody, expectStatus } from '../client/expect.ts';
 import type { GcConfig } from '../config.ts';
 import { blobVerdicts, manifestVerdicts, type GcWindow, type Judged } from './gc-expectations.ts';
 import type { Model, RepoModel } from './model.ts';
-import { inParallel } from './probe.ts';
-import { ACCEPT_MANIFESTS } from '../client/headers.ts';
+import { getByDigest, inParallel, type Kind } from './probe.ts';
 import type { World } from './world.ts';
 
 /** An advanced collection runs as if the grace period and then a minute had passed. */
@@ -18,9 +17,8 @@ export function advanceFor(gc: GcConfig): number {
   return gc.graceMs + 60_000;
 }
 
-async function judge(world: World, repo: RepoModel, kind: 'blob' | 'manifest', digest: string, judged: Judged, label: string): Promise<void> {
-  const path = `/v2/${repo.name}/${kind === 'blob' ? 'blobs' : 'manifests'}/${digest}`;
-  const reply = await world.client.request('GET', path, kind === 'manifest' ? { headers: ACCEPT_MANIFESTS } : {});
+async function judge(world: World, repo: RepoModel, kind: Kind, digest: string, judged: Judged, label: string): Promise<void> {
+  const { path, reply } = await getByDigest(world, repo, kind, digest);
   const gone = (): void => {
     if (kind === 'blob') repo.blobs.delete(digest);
     else repo.deleteManifest(digest);
@@ -37,9 +35,9 @@ async function judge(world: World, repo: RepoModel, kind: 'blob' | 'manifest', d
     return;
   }
   expectStatus(reply, [200, 404], `${label}: GET ${path} after the collection`);
-  const tracked = kind === 'blob' ? repo.blobs.get(digest) : repo.manifests.get(digest);
+  const held = kind === 'blob' ? repo.blobs.get(digest) : repo.manifests.get(digest);
   if (reply.status === 404) gone();
-  else if (tracked) expectBody(reply, tracked.fact.content.bytes, `${label}: GET ${path} after the collection`);
+  else if (held) expectBody(reply, held.content.bytes, `${label}: GET ${path} after the collection`);
 }
 
 /** Triggers a collection and checks what it did. */

@@ -100,12 +100,11 @@ export function blobVerdicts(repo: RepoModel, policy: GcPolicy, window: GcWindow
   const users = new Map<string, string>();
   for (const m of repo.presentManifests()) for (const blob of m.blobs) if (!users.has(blob)) users.set(blob, m.content.digest);
   const verdicts = new Map<string, Judged>();
-  for (const [digest, tracked] of repo.blobs) {
-    if (tracked.presence !== 'present') continue;
+  for (const [digest, blob] of repo.blobs) {
     const user = users.get(digest);
     if (user !== undefined) verdicts.set(digest, { verdict: 'keep', why: `referenced by manifest ${short(user)}, which is still there` });
-    else if (young(tracked.fact.at)) verdicts.set(digest, { verdict: 'keep', why: `younger than the grace period (${Math.round(policy.graceMs / 1000)} s): a client may be about to push the manifest that needs it` });
-    else if (policy.expectReclaims && old(tracked.fact.done)) verdicts.set(digest, { verdict: 'collect', why: 'referenced by no manifest and older than the grace period (declared: garbage is reclaimed)' });
+    else if (young(blob.at)) verdicts.set(digest, { verdict: 'keep', why: `younger than the grace period (${Math.round(policy.graceMs / 1000)} s): a client may be about to push the manifest that needs it` });
+    else if (policy.expectReclaims && old(blob.done)) verdicts.set(digest, { verdict: 'collect', why: 'referenced by no manifest and older than the grace period (declared: garbage is reclaimed)' });
     else verdicts.set(digest, { verdict: 'either', why: 'unreferenced' });
   }
   return verdicts;

@@ -4,15 +4,13 @@
  * digest, with their exact bytes) and its tags. The spec's state is all here: a blob or manifest
  * exists in a repository or it does not (end-2, end-3 "404 when not found"), a tag names one
  * manifest, deleting a manifest takes every tag pointing to it (end-9), deleting a tag only that
- * tag. Garbage collection is outside the spec, so after a collection an item can also be `maybe`:
- * the registry may keep or collect it, and the next observation decides (gc-expectations.ts says
- * which). Every digest the run ever used is in the universe, so the probe can check that what is
+ * tag. Garbage collection is outside the spec: after a collection gc-expectations.ts says what
+ * had to stay, what had to go and what may go either way, and collect.ts looks at each item so
+ * the model learns what the registry did. Every digest the run ever used is in the universe, so the probe can check that what is
  * absent really is absent — in every repository, which is how a blob served from the wrong
  * repository shows.
  */
 import type { Content } from '../content.ts';
-
-export type Presence = 'present' | 'maybe';
 
 /** When an item arrived, on the clock of this machine: its push started at `at`, ended at `done`. */
 export interface Arrival {
@@ -37,16 +35,11 @@ export interface ManifestFact extends Arrival {
   readonly annotations: Readonly<Record<string, string>> | undefined;
 }
 
-export interface Tracked<T> {
-  fact: T;
-  presence: Presence;
-}
-
 export class RepoModel {
   readonly index: number;
   readonly name: string;
-  readonly blobs = new Map<string, Tracked<BlobFact>>();
-  readonly manifests = new Map<string, Tracked<ManifestFact>>();
+  readonly blobs = new Map<string, BlobFact>();
+  readonly manifests = new Map<string, ManifestFact>();
   /** tag → digest of the manifest it names. */
   readonly tags = new Map<string, string>();
 
@@ -56,19 +49,19 @@ export class RepoModel {
   }
 
   presentBlobs(): string[] {
-    return [...this.blobs.entries()].filter(([, t]) => t.presence === 'present').map(([d]) => d);
+    return [...this.blobs.keys()];
   }
 
   presentManifests(): ManifestFact[] {
-    return [...this.manifests.values()].filter((t) => t.presence === 'present').map((t) => t.fact);
+    return [...this.manifests.values()];
   }
 
   hasBlob(digest: string): boolean {
-    return this.blobs.get(digest)?.presence === 'present';
+    return this.blobs.has(digest);
   }
 
   hasManifest(digest: string): boolean {
-    return this.manifests.get(digest)?.presence === 'present';
+    return this.manifests.has(digest);
   }
 
   /**
@@ -77,12 +70,12 @@ export class RepoModel {
    */
   addBlob(fact: BlobFact): void {
     const known = this.blobs.get(fact.content.digest);
-    this.blobs.set(fact.content.digest, { fact: known ? merge(known.fact, fact) : fact, presence: 'present' });
+    this.blobs.set(fact.content.digest, known ? merge(known, fact) : fact);
   }
 
   addManifest(fact: ManifestFact, tags: readonly string[]): void {
     const known = this.manifests.get(fact.content.digest);
-    this.manifests.set(fact.content.digest, { fact: known ? merge(known.fact, fact) : fact, presence: 'present' });
+    this.manifests.set(fact.content.digest, known ? merge(known, fact) : fact);
     for (const tag of tags) this.tags.set(tag, fact.content.digest);
   }
 

@@ -4,8 +4,7 @@
  * each repository: present in the model → 200 with exactly its bytes and, when sent, a
  * Docker-Content-Digest naming them (spec "Pulling blobs", "Pulling manifests"); absent → 404
  * (an error body, when JSON, uses the spec's closed code set) unless the repository holds the same
- * bytes under another digest, which may then serve them; `maybe` (after a GC that may or may
- * not collect it) → either, and the model learns which. Tags: the tag list holds exactly the
+ * bytes under another digest, which may then serve them. Tags: the tag list holds exactly the
  * model's tags (order and paging are the ListTags command's business) and each tag serves its
  * manifest.
  */
@@ -13,7 +12,7 @@ import { CheckFailure } from '../client/errors.ts';
 import { ensure, expectBody, expectDigestHeaderIfPresent, expectSpecCodesIfJson, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
-import type { Model, RepoModel, Tracked } from './model.ts';
+import type { Model, RepoModel } from './model.ts';
 import type { World } from './world.ts';
 
 const PARALLEL = 8;
@@ -31,18 +30,23 @@ export async function inParallel<T>(items: readonly T[], work: (item: T) => Prom
   await Promise.all(lanes);
 }
 
-type Kind = 'blob' | 'manifest';
+export type Kind = 'blob' | 'manifest';
+
+/** GET a blob or manifest of the repository by digest (manifests with the Accept real clients send). */
+export async function getByDigest(world: World, repo: RepoModel, kind: Kind, digest: string): Promise<{ path: string; reply: Reply }> {
+  const path = `/v2/${repo.name}/${kind === 'blob' ? 'blobs' : 'manifests'}/${digest}`;
+  return { path, reply: await world.client.request('GET', path, kind === 'manifest' ? { headers: ACCEPT_MANIFESTS } : {}) };
+}
 
 /** Whether the repository holds these bytes under some digest (of another algorithm than the one probed). */
 function heldUnderAnotherDigest(repo: RepoModel, bytes: Buffer): boolean {
-  return [...repo.blobs.values()].some((tracked) => tracked.presence === 'present' && tracked.fact.content.bytes.equals(bytes));
+  return [...repo.blobs.values()].some((blob) => blob.content.bytes.equals(bytes));
 }
 
-async function probeDigest(world: World, repo: RepoModel, kind: Kind, digest: string, expected: Buffer, tracked: Tracked<unknown> | undefined, label: string): Promise<void> {
-  const path = `/v2/${repo.name}/${kind === 'blob' ? 'blobs' : 'manifests'}/${digest}`;
-  const reply = await world.client.request('GET', path, kind === 'manifest' ? { headers: ACCEPT_MANIFESTS } : {});
+async function probeDigest(world: World, repo: RepoModel, kind: Kind, digest: string, expected: Buffer, held: boolean, label: string): Promise<void> {
+  const { path, reply } = await getByDigest(world, repo, kind, digest);
   const what = `${label}: GET ${path}`;
-  if (tracked === undefined) {
+  if (!held) {
     if (reply.status === 200 && kind === 'blob' && heldUnderAnotherDigest(repo, expected)) {
       // A digest is "a unique identifier created from a cryptographic hash of a Blob's content"
       // (spec "Definitions"): the repository holds this content under another algorithm's digest
@@ -59,14 +63,6 @@ async function probeDigest(world: World, repo: RepoModel, kind: Kind, digest: st
     expectSpecCodesIfJson(reply, what);
     return;
   }
-  if (tracked.presence === 'maybe') {
-    if (reply.status === 404) {
-      if (kind === 'blob') repo.blobs.delete(digest);
-      else repo.deleteManifest(digest);
-      return;
-    }
-    tracked.presence = 'present';
-  }
   expectStatus(reply, [200], `${what} (the model says this repository holds it)`);
   expectBody(reply, expected, what);
   expectDigestHeaderIfPresent(reply, expected, what);
@@ -77,10 +73,10 @@ export async function probe(world: World, model: Model, label: string): Promise<
   for (const repo of model.repos) {
     const jobs: (() => Promise<void>)[] = [];
     for (const [digest, blob] of model.blobUniverse) {
-      jobs.push(() => probeDigest(world, repo, 'blob', digest, blob.bytes, repo.blobs.get(digest), label));
+      jobs.push(() => probeDigest(world, repo, 'blob', digest, blob.bytes, repo.blobs.has(digest), label));
     }
     for (const [digest, manifest] of model.manifestUniverse) {
-      jobs.push(() => probeDigest(world, repo, 'manifest', digest, manifest.bytes, repo.manifests.get(digest), label));
+      jobs.push(() => probeDigest(world, repo, 'manifest', digest, manifest.bytes, repo.manifests.has(digest), label));
     }
     for (const [tag, digest] of repo.tags) {
       jobs.push(async () => {

@@ -12,7 +12,7 @@
  * the property's share of the time budget is spent; shrinking gets its own allowance on top.
  */
 import fc from 'fast-check';
-import { CheckFailure, HarnessError } from '../client/errors.ts';
+import { HarnessError } from '../client/errors.ts';
 import { curlScript } from '../client/curl.ts';
 import type { RegistryClient } from '../client/registry-client.ts';
 import type { Exchange } from '../client/exchange.ts';
@@ -165,7 +165,6 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   const fullPath = `${details.counterexamplePath ?? ''}${replayOf ? `~${replayOf}` : ''}`;
   const failure = await rerun(client, () => execute([sizes, commands]), () => lastModel?.trace ?? []);
   const error = failure?.error ?? details.errorInstance;
-  const harness = error instanceof HarnessError || !(error instanceof CheckFailure || error instanceof Error);
   const message = error instanceof Error ? error.message : String(error);
   const replay = `${settings.commandLine} --only ${property.id} --seed ${details.seed} --path '${fullPath}'`;
   const exchanges = failure?.exchanges ?? [];
@@ -173,7 +172,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   const title = `${property.id}: minimal counterexample (${trace.length} steps), seed ${details.seed}, path ${fullPath}`;
   return {
     ...baseResult(property),
-    status: harness && error instanceof HarnessError ? 'error' : 'fail',
+    status: error instanceof HarnessError ? 'error' : 'fail',
     message: `${failure ? '' : `(the minimal sequence passed ${RERUNS} times when run again: the failure is intermittent) `}${message}`,
     ms,
     exchanges: exchanges.slice(-EXCHANGES_KEPT),

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { content, imageConfig, dockerConfig, type Content } from '../content.ts';
 import type { RegistryClient } from '../client/registry-client.ts';
 import type { RunConfig } from '../config.ts';
-import { OCI_LAYER_TAR_GZIP } from '../../spec/media-types.ts';
+import { OCI_LAYER_TAR_GZIP, OCI_MANIFEST } from '../../spec/media-types.ts';
 
 export interface World {
   readonly client: RegistryClient;
@@ -43,5 +43,5 @@ export function configBlob(world: World, seed: number, docker: boolean): Content
 
 /** The digest of a manifest that was never pushed: a subject a referrer may point at first. */
 export function missingSubject(world: World, seed: number): Content {
-  return content(JSON.stringify({ schemaVersion: 2, note: `never pushed ${world.salt} ${seed}` }), 'application/vnd.oci.image.manifest.v1+json');
+  return content(JSON.stringify({ schemaVersion: 2, note: `never pushed ${world.salt} ${seed}` }), OCI_MANIFEST);
 }

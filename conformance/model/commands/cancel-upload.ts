@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { expectStatus } from '../../client/expect.ts';
-import { OCTET, expectRange, putClose } from '../../client/protocol.ts';
+import { expectRange, putClose, sendChunk } from '../../client/protocol.ts';
 import { startHalfUpload } from '../actions.ts';
 import { position, repoIndex } from '../arbitraries.ts';
 import type { Model } from '../model.ts';
@@ -45,10 +45,7 @@ export class CancelUpload extends Step {
       return;
     }
     expectStatus(cancel, [204, 202, 200], `${label}: DELETE the upload session`);
-    const after = await world.client.request('PATCH', url, {
-      body: blob.bytes.subarray(half),
-      headers: { ...OCTET, 'Content-Range': `${half}-${blob.size - 1}`, 'Content-Length': String(blob.size - half) },
-    });
+    const after = await sendChunk(world.client, url, blob.bytes.subarray(half), half);
     if (after.status !== 404) {
       throw new CheckFailure(`${label}: DELETE answered ${cancel.status} but the session still ${after.status < 300 ? 'accepts data' : `answers ${after.status}`} (expected 404)`, after.exchange);
     }

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { expectStatus } from '../../client/expect.ts';
 import { digestOf } from '../../content.ts';
-import { buildImage, ensureBlobs, putManifest } from '../actions.ts';
+import { buildImage, prepareBuilt, putManifest } from '../actions.ts';
 import { repoIndex, tag } from '../arbitraries.ts';
 import type { Model } from '../model.ts';
 import { ACCEPT_MANIFESTS } from '../../client/headers.ts';
@@ -33,10 +33,7 @@ export class ConcurrentTagMove extends Step {
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const repo = model.repo(this.p.repo);
     const images = this.p.configSeeds.map((configSeed) => buildImage(world, { layers: this.p.layers, configSeed, docker: false }));
-    for (const image of images) {
-      await ensureBlobs(world, model, repo, image.blobs, label);
-      model.noteManifest(image.manifest);
-    }
+    for (const image of images) await prepareBuilt(world, model, repo, image, label);
     const at = Date.now();
     await Promise.all(images.map((image) => putManifest(world, repo.name, this.p.tag, image.manifest, undefined, `${label}: concurrent PUT`)));
     const done = Date.now();

@@ -5,7 +5,7 @@
  * Every PUT answers 201, and afterwards every tag resolves.
  */
 import fc from 'fast-check';
-import { buildImage, ensureBlobs, putManifest } from '../actions.ts';
+import { buildImage, prepareBuilt, putManifest } from '../actions.ts';
 import { distinctTags, repoIndex } from '../arbitraries.ts';
 import type { Model } from '../model.ts';
 import type { World } from '../world.ts';
@@ -30,8 +30,7 @@ export class ConcurrentTags extends Step {
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const repo = model.repo(this.p.repo);
     const built = buildImage(world, { layers: this.p.layers, configSeed: this.p.configSeed, docker: false });
-    await ensureBlobs(world, model, repo, built.blobs, label);
-    model.noteManifest(built.manifest);
+    await prepareBuilt(world, model, repo, built, label);
     const at = Date.now();
     await Promise.all(this.p.tags.map((tag) => putManifest(world, repo.name, tag, built.manifest, undefined, `${label}: concurrent PUT`)));
     repo.addManifest(built.fact({ at, done: Date.now() }), this.p.tags);

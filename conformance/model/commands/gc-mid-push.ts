@@ -37,7 +37,7 @@ export class GcMidPush extends Step {
     const repo = model.repo(this.p.repo);
     await ensureBlobs(world, model, repo, built.blobs, `${label}: the blobs`);
     await collectAndCheck(model, world, `${label} (collection before the manifest)`, 0);
-    await pushBuilt(world, model, repo, built, this.p.tag === undefined ? [] : [this.p.tag], `${label}: the manifest`);
+    await pushBuilt(world, model, repo, built, this.p.tag, `${label}: the manifest`);
   }
 
   toString(): string {

@@ -47,7 +47,7 @@ export class PushArtifact extends Step {
     const repo = model.repo(this.p.repo);
     if ('fresh' in this.p.subject) {
       const { layers, configSeed, tag: subjectTag } = this.p.subject.fresh;
-      await pushBuilt(world, model, repo, buildImage(world, { layers, configSeed: 20 + configSeed, docker: false }), [subjectTag], `${label}: the subject`);
+      await pushBuilt(world, model, repo, buildImage(world, { layers, configSeed: 20 + configSeed, docker: false }), subjectTag, `${label}: the subject`);
     }
     const tagged = new Set(repo.tags.values());
     const subjectOf = (p: PushArtifactParams['subject']) => {
@@ -60,7 +60,7 @@ export class PushArtifact extends Step {
     const subject = chosen ?? missingSubject(world, 'missing' in this.p.subject ? this.p.subject.missing : 0);
     model.noteManifest(subject);
     const built = buildArtifact(world, subject, this.p.artifactType, this.p.layer, this.p.annotations);
-    await pushBuilt(world, model, repo, built, this.p.tag === undefined ? [] : [this.p.tag], label);
+    await pushBuilt(world, model, repo, built, this.p.tag, label);
   }
 
   toString(): string {

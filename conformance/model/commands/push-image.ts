@@ -30,7 +30,7 @@ export class PushImage extends Step {
 
   protected async act(model: Model, world: World, label: string): Promise<void> {
     const built = buildImage(world, { layers: this.p.layers, configSeed: this.p.configSeed, docker: this.p.docker, annotations: this.p.annotations });
-    await pushBuilt(world, model, model.repo(this.p.repo), built, this.p.tag === undefined ? [] : [this.p.tag], label);
+    await pushBuilt(world, model, model.repo(this.p.repo), built, this.p.tag, label);
   }
 
   toString(): string {

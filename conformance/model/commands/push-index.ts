@@ -42,11 +42,11 @@ export class PushIndex extends Step {
         continue;
       }
       const image = buildImage(world, { ...child.fresh, configSeed: 10 + child.fresh.configSeed });
-      await pushBuilt(world, model, repo, image, [], `${label}: child image`);
-      const fact = repo.manifests.get(image.manifest.digest)?.fact;
+      await pushBuilt(world, model, repo, image, undefined, `${label}: child image`);
+      const fact = repo.manifests.get(image.manifest.digest);
       if (fact) children.set(fact.content.digest, fact);
     }
-    await pushBuilt(world, model, repo, buildIndex([...children.values()], this.p.annotations), this.p.tag === undefined ? [] : [this.p.tag], label);
+    await pushBuilt(world, model, repo, buildIndex([...children.values()], this.p.annotations), this.p.tag, label);
   }
 
   toString(): string {

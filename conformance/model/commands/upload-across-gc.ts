@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { expectStatus } from '../../client/expect.ts';
-import { OCTET, putClose } from '../../client/protocol.ts';
+import { putClose, sendChunk } from '../../client/protocol.ts';
 import { startHalfUpload } from '../actions.ts';
 import { position, repoIndex } from '../arbitraries.ts';
 import { collectAndCheck } from '../collect.ts';
@@ -33,11 +33,7 @@ export class UploadAcrossGc extends Step {
     if (!started) return;
     const { blob, half, url, at } = started;
     await collectAndCheck(model, world, `${label} (collection during the upload)`, 0);
-    const rest = blob.bytes.subarray(half);
-    const reply = await world.client.request('PATCH', url, {
-      body: rest,
-      headers: { ...OCTET, 'Content-Range': `${half}-${blob.size - 1}`, 'Content-Length': String(rest.length) },
-    });
+    const reply = await sendChunk(world.client, url, blob.bytes.subarray(half), half);
     if (reply.status === 404 && world.config.gc.graceMs > 0) {
       throw new CheckFailure(`${label}: the collection removed an upload session in progress, younger than the grace period (${world.config.gc.graceMs / 1000} s)`, reply.exchange);
     }
