@@ -243,7 +243,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     path,
     maxCommands: whole(values['max-commands'], '--max-commands', 1) ?? 20,
     stopAtFirstFailure: values['fail-fast'] === true,
-    commandLine: `${invocation}${replayArgs(argv) ? ` ${replayArgs(argv)}` : ''}`.trim(),
+    commandLine: [invocation, replayArgs(argv)].filter((part) => part !== '').join(' ').trim(),
   };
 
   const reportDir = env.OCI_REPORT_DIR;

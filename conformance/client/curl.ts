@@ -169,7 +169,8 @@ export function curlScript(exchanges: readonly Exchange[], baseUrl: string, titl
     const url = resolvedLocation(exchange, base);
     if (url !== undefined) locations.push({ from: i, url });
   }
-  const kept = new Set([...uses.values()].map((use) => use.location.from));
+  /** Exchange index → the Location it answered, for the exchanges whose Location a later step uses. */
+  const kept = new Map([...uses.values()].map((use) => [use.location.from, use.location.url]));
 
   const lines = [
     '#!/usr/bin/env bash',
@@ -238,7 +239,8 @@ export function curlScript(exchanges: readonly Exchange[], baseUrl: string, titl
       lines.push('# a streamed body of unknown size may have been sent here: it was not recorded, none is sent');
     }
     lines.push(`step ${n} ${word(exchange.method)} ${exchange.status} ${url}${args.map((arg) => ` ${arg}`).join('')}`);
-    if (kept.has(i)) lines.push(`keep LOC${n} ${literal(resolvedLocation(exchange, base) as string)}`);
+    const keptUrl = kept.get(i);
+    if (keptUrl !== undefined) lines.push(`keep LOC${n} ${literal(keptUrl)}`);
   }
   lines.push(
     '',

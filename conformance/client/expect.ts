@@ -22,17 +22,13 @@ export function expectStatus(reply: Reply, allowed: readonly number[], what: str
 
 /** The error envelope `{"errors":[{"code",...}]}` with one of `codes` (spec "Error Codes"). */
 export function expectErrorCode(reply: Reply, codes: readonly string[], what: string): void {
-  const body = reply.json<{ errors?: { code?: unknown }[] }>();
-  const found = Array.isArray(body?.errors) ? body.errors.map((e) => e.code) : [];
-  if (found.length === 0) {
+  const errors = envelopeErrors(reply) ?? [];
+  if (errors.length === 0) {
     throw new CheckFailure(`${what}: expected a JSON error body with code ${codes.join(' or ')}, got ${describe(reply)}`, reply.exchange);
   }
-  for (const code of found) {
-    if (typeof code !== 'string' || !Object.hasOwn(ERROR_CODES, code)) {
-      throw new CheckFailure(`${what}: error code ${JSON.stringify(code)} is not one of the spec's codes`, reply.exchange);
-    }
-  }
-  if (!found.some((code) => codes.includes(code as string))) {
+  expectSpecCodesIfJson(reply, what);
+  const found = errors.map((error) => (error as { code: string }).code);
+  if (!found.some((code) => codes.includes(code))) {
     throw new CheckFailure(`${what}: expected error code ${codes.join(' or ')}, got ${found.join(', ')}`, reply.exchange);
   }
 }
@@ -88,15 +84,6 @@ export function expectSpecCodesIfJson(reply: Reply, what: string): void {
     const code = (error as { code?: unknown } | null)?.code;
     ensure(typeof code === 'string' && Object.hasOwn(ERROR_CODES, code), `${what}: error code ${JSON.stringify(code)} is not one of the spec's codes`, reply);
   }
-}
-
-export function expectHeader(reply: Reply, name: string, expected: string | RegExp, what: string): string {
-  const value = reply.header(name);
-  const ok = value !== undefined && (typeof expected === 'string' ? value === expected : expected.test(value));
-  if (!ok) {
-    throw new CheckFailure(`${what}: expected header ${name}: ${String(expected)}, got ${value === undefined ? 'none' : JSON.stringify(value)}`, reply.exchange);
-  }
-  return value;
 }
 
 export function expectBody(reply: Reply, expected: Uint8Array, what: string): void {

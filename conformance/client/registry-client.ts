@@ -131,12 +131,17 @@ export class RegistryClient {
     };
   }
 
+  /** The Basic credential of the configured user (RFC 7617). */
+  #basic(): string {
+    return `Basic ${Buffer.from(`${this.#username ?? ''}:${this.#password ?? ''}`).toString('base64')}`;
+  }
+
   /** Answers a 401 challenge; false when there is nothing more to try. */
   async #authenticate(reply: Reply): Promise<boolean> {
     const challenge = reply.header('www-authenticate') ?? '';
     const scheme = challenge.split(' ')[0]?.toLowerCase();
     if (scheme === 'basic' && this.#username !== undefined) {
-      const basic = `Basic ${Buffer.from(`${this.#username}:${this.#password ?? ''}`).toString('base64')}`;
+      const basic = this.#basic();
       if (this.#authorization === basic) return false;
       this.#authorization = basic;
       return true;
@@ -154,7 +159,7 @@ export class RegistryClient {
     if (params.service !== undefined) tokenUrl.searchParams.set('service', params.service);
     if (params.scope !== undefined) tokenUrl.searchParams.set('scope', params.scope);
     const headers: Record<string, string> = {};
-    if (this.#username !== undefined) headers.Authorization = `Basic ${Buffer.from(`${this.#username}:${this.#password ?? ''}`).toString('base64')}`;
+    if (this.#username !== undefined) headers.Authorization = this.#basic();
     const tokenReply = await this.#send('GET', tokenUrl.toString(), { headers });
     const token = tokenReply.json<{ token?: string; access_token?: string }>();
     const value = token?.token ?? token?.access_token;

@@ -12,8 +12,8 @@
  */
 import { bodyText, type Exchange } from '../client/exchange.ts';
 import type { Status } from '../checks/types.ts';
-import { exitCode, summarize, type Counterexample, type Report, type Result } from './types.ts';
-import { bySeverity, countsLine, formatDuration, groupByArea, plural, SUMMARY_ORDER, verdict } from './text.ts';
+import { summarize, type Counterexample, type Report, type Result } from './types.ts';
+import { bySeverity, countsLine, formatDuration, groupByArea, levelLabel, plural, SUMMARY_ORDER, verdict, verdictStatus } from './text.ts';
 import { escapeXmlAttribute as attr, escapeXmlText as text } from './junit.ts';
 
 /** Nothing may run or load; inline style is the page's only resource. */
@@ -92,7 +92,7 @@ function detailsHtml(result: Result): string {
   const exchanges = result.exchanges ?? [];
   const example = result.counterexample;
   if (result.status === 'pass' || result.status === 'skip' || (exchanges.length === 0 && !example)) return '';
-  const what = [...(example ? ['counterexample'] : []), ...(exchanges.length > 0 ? [`${exchanges.length} exchange${exchanges.length === 1 ? '' : 's'}`] : [])];
+  const what = [...(example ? ['counterexample'] : []), ...(exchanges.length > 0 ? [plural(exchanges.length, 'exchange')] : [])];
   return [
     '<details>',
     `<summary>${text(what.join(', '))}</summary>`,
@@ -103,11 +103,10 @@ function detailsHtml(result: Result): string {
 }
 
 function resultHtml(result: Result): string {
-  const level = `${result.level}${result.nonNormative ? ' (non-normative)' : ''}`;
   const details = detailsHtml(result);
   return [
     `<li class="result s-${result.status}" id="${attr(`check-${result.id}`)}">`,
-    `<div class="head">${badge(result.status)} <code class="id">${text(result.id)}</code> <span class="level">${text(level)}</span> <span class="title">${text(result.title)}</span> <span class="spec">${text(result.spec)}</span> <span class="ms">${text(formatDuration(result.ms))}</span></div>`,
+    `<div class="head">${badge(result.status)} <code class="id">${text(result.id)}</code> <span class="level">${text(levelLabel(result))}</span> <span class="title">${text(result.title)}</span> <span class="spec">${text(result.spec)}</span> <span class="ms">${text(formatDuration(result.ms))}</span></div>`,
     ...(result.message === '' ? [] : [`<p class="message">${text(result.message)}</p>`]),
     ...(details === '' ? [] : [details]),
     '</li>',
@@ -122,7 +121,7 @@ function filtersHtml(report: Report): string {
 
 export function toHtml(report: Report): string {
   const outcome = verdict(report);
-  const verdictClass = ['v-pass', 'v-fail', 'v-error'][exitCode(report)] ?? 'v-error';
+  const verdictClass = `v-${verdictStatus(report)}`;
   const areas = [...groupByArea(report.results)].map(([area, results]) =>
     [
       '<section class="area">',

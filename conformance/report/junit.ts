@@ -10,7 +10,7 @@
  */
 import { bodyText, type Exchange } from '../client/exchange.ts';
 import { summarize, type Report, type Result } from './types.ts';
-import { groupByArea } from './text.ts';
+import { groupByArea, levelLabel } from './text.ts';
 
 /** XML 1.0 §2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
 function isXmlChar(code: number): boolean {
@@ -75,7 +75,7 @@ function transcript(exchanges: readonly Exchange[]): string[] {
 
 /** What a failing, erring or warning testcase says: message, level, spec, counterexample, exchanges. */
 function details(result: Result): string {
-  const lines = [result.message, '', `check: ${result.id}`, `level: ${result.level}${result.nonNormative ? ' (non-normative)' : ''}`, `spec: ${result.spec}`];
+  const lines = [result.message, '', `check: ${result.id}`, `level: ${levelLabel(result)}`, `spec: ${result.spec}`];
   const example = result.counterexample;
   if (example) {
     lines.push('', `counterexample: seed ${example.seed}, path ${example.path}`, `replay: ${example.replay}`, 'commands:');

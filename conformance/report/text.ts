@@ -48,6 +48,17 @@ export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+/** A result's level as reports show it: MUST, SHOULD or MAY, marked when the check is non-normative. */
+export function levelLabel(result: Result): string {
+  return `${result.level}${result.nonNormative ? ' (non-normative)' : ''}`;
+}
+
+/** The run's outcome as a status, from exitCode: error (2), fail (1) or pass (0). */
+export function verdictStatus(report: Report): 'pass' | 'fail' | 'error' {
+  const code = exitCode(report);
+  return code === 2 ? 'error' : code === 1 ? 'fail' : 'pass';
+}
+
 /** The one-line outcome of the run, consistent with exitCode: "ERROR: …", "FAIL: …" or "PASS". */
 export function verdict(report: Report): string {
   const errors = report.results.filter((r) => r.status === 'error').length;
@@ -148,8 +159,7 @@ export function formatProgress(result: Result, done: number, total: number, opti
 }
 
 function describeResult(result: Result, options: TextOptions): string[] {
-  const level = `${result.level}${result.nonNormative ? ' (non-normative)' : ''}`;
-  const lines = [`  ${badge(result.status, options)} ${paint(terminalSafe(result.id), 'bold', options)}  ${level}`];
+  const lines = [`  ${badge(result.status, options)} ${paint(terminalSafe(result.id), 'bold', options)}  ${levelLabel(result)}`];
   lines.push(...wrap(terminalSafe(result.title), INDENT));
   if (result.message !== '') lines.push(...wrap(terminalSafe(result.message, true), INDENT));
   lines.push(...wrap(`spec: ${terminalSafe(result.spec)}`, INDENT));
@@ -178,8 +188,7 @@ export function formatSummary(report: Report, options: TextOptions): string {
       if (result.status !== 'pass') lines.push(...describeResult(result, options));
     }
   }
-  const status = exitCode(report) === 2 ? 'error' : exitCode(report) === 1 ? 'fail' : 'pass';
   const totals = `${plural(report.results.length, 'check')}: ${countsLine(summarize(report.results), true)}`;
-  lines.push('', `${totals}. ${paint(verdict(report), status, options)}`);
+  lines.push('', `${totals}. ${paint(verdict(report), verdictStatus(report), options)}`);
   return `${lines.join('\n')}\n`;
 }
