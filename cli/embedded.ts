@@ -6,8 +6,8 @@
  * both halves: it is the one place that joins them.
  */
 import { dir } from 'tmp-promise';
-import { startRegistry, DEFAULT_GC_GRACE_MS } from '../reference/http/server.ts';
-import type { FaultName } from '../reference/faults.ts';
+import { startRegistry, DEFAULT_GC_GRACE_MS } from '../reference/registry.ts';
+import type { FaultName } from '../reference/faults/catalog.ts';
 import { RegistryClient } from '../conformance/client/registry-client.ts';
 import { touchstoneTrigger, type EmbeddedTarget } from '../conformance/cli.ts';
 

@@ -8,9 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { startRegistry, DEFAULT_GC_GRACE_MS } from './http/server.ts';
+import { startRegistry, DEFAULT_GC_GRACE_MS } from './registry.ts';
 import { ImageStore } from './store/image-store.ts';
-import { FAULT_CATALOG, isFaultName, type FaultName } from './faults.ts';
+import { FAULT_CATALOG, isFaultName, type FaultName } from './faults/catalog.ts';
 
 const USAGE = `usage:
   touchstone serve [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]

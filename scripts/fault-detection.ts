@@ -1,6 +1,6 @@
 /**
  * Runs the conformance suite against the reference registry with one fault of the catalog
- * (reference/faults.ts) switched on and says whether, and how, the suite detected it: which
+ * (reference/faults/catalog.ts) switched on and says whether, and how, the suite detected it: which
  * check ids failed or warned, in which layer (scripted or property), how long the run took to the
  * first detection, and for property detections how many executions it took and how short the
  * shrunk counterexample is. The default profile of `touchstone check` is used unchanged, GC
@@ -11,7 +11,7 @@ import { parseCheckArgs } from '../conformance/cli.ts';
 import { runSuite } from '../conformance/run.ts';
 import type { RunConfig } from '../conformance/config.ts';
 import type { Result } from '../conformance/report/types.ts';
-import type { FaultName } from '../reference/faults.ts';
+import type { FaultName } from '../reference/faults/catalog.ts';
 
 export interface PropertyDetection {
   readonly id: string;

@@ -1,7 +1,7 @@
 /**
  * `npm run faults`: the detection score of the suite. Runs the default profile of
  * `touchstone check` against the reference registry once without faults (nothing may be reported)
- * and once per fault of the catalog (reference/faults.ts), two runs at a time, each in its own
+ * and once per fault of the catalog (reference/faults/catalog.ts), two runs at a time, each in its own
  * process; writes docs/fault-detection.json and the table between the fault markers of README.md:
  * fault → detected or not, by which check ids, scripted or property layer, time to detection, and
  * for property detections the length of the shrunk counterexample. Exits 1 when a fault goes
@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULT_CATALOG, isFaultName, type FaultName } from '../reference/faults.ts';
+import { FAULT_CATALOG, isFaultName, type FaultName } from '../reference/faults/catalog.ts';
 import { detectFault, type Detection } from './fault-detection.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

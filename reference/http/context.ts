@@ -5,7 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ImageStore } from '../store/image-store.ts';
 import type { GcOptions } from '../store/gc.ts';
-import type { Faults } from '../faults.ts';
 
 export interface RequestLog {
   readonly time: string;
@@ -28,8 +27,6 @@ export interface RegistryConfig {
   /** What POST /_touchstone/gc collects. */
   readonly gc: Omit<GcOptions, 'now'>;
   readonly log: (entry: RequestLog) => void;
-  /** Deviations injected for the fault catalog (reference/faults.ts); none in normal use. */
-  readonly faults: Faults;
 }
 
 export interface Context {

@@ -12,6 +12,7 @@ export type HttpErrorKind =
   | 'DELETE_DISABLED'
   | 'METHOD_NOT_ALLOWED'
   | 'ROUTE_UNKNOWN'
+  | 'TARGET_INVALID'
   | 'DIGEST_MISSING'
   | 'CONTENT_RANGE_INVALID'
   | 'PAGINATION_INVALID'
@@ -46,6 +47,7 @@ export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
   DELETE_DISABLED: { code: 'UNSUPPORTED', status: 405, why: 'deletes disabled by configuration (end-9, end-10)' },
   METHOD_NOT_ALLOWED: { code: 'UNSUPPORTED', status: 405, why: 'method not defined for this endpoint' },
   ROUTE_UNKNOWN: { code: 'NAME_UNKNOWN', status: 404, why: 'no endpoint at this path' },
+  TARGET_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a request target that is not a path, or whose percent-encoding does not decode (RFC 9112 §3.2)' },
   PAGINATION_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'n is not a non-negative integer; the closed code set has no pagination code' },
   PARAMETER_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a parameter of the registry\'s own admin endpoint is malformed' },
   RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, why: 'Range outside the blob (RFC 9110 §15.5.17)' },

@@ -5,7 +5,6 @@
  * Never 404: an unknown digest or repository has no referrers.
  */
 import { OCI_INDEX } from '../../spec/media-types.ts';
-import { HttpError } from './errors.ts';
 import { sendJson } from './respond.ts';
 import type { Context } from './context.ts';
 
@@ -13,11 +12,7 @@ export async function listReferrers(ctx: Context): Promise<void> {
   const query = ctx.url.searchParams;
   const artifactType = query.get('artifactType') ?? undefined;
   const after = query.get('last');
-  const { faults } = ctx.config;
-  const all = await ctx.config.store.manifests.referrers(ctx.name, ctx.ref, faults.has('referrers-filter-ignored') ? undefined : artifactType);
-  if (all.length === 0 && faults.has('referrers-404-when-empty')) {
-    throw new HttpError('MANIFEST_UNKNOWN', `no referrers of ${ctx.ref}`);
-  }
+  const all = await ctx.config.store.manifests.referrers(ctx.name, ctx.ref, artifactType);
   const remaining = after === null ? all : all.filter((d) => d.digest > after);
   const size = ctx.config.referrersPageSize;
   const page = remaining.slice(0, size);

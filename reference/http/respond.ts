@@ -19,11 +19,8 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Headers 
   res.end();
 }
 
-/**
- * Sends a store or HTTP error with its code and status; anything else is a 5xx.
- * `nonstandardCodes` is the fault error-codes-nonstandard: codes outside the spec's set.
- */
-export function sendError(res: ServerResponse, error: unknown, nonstandardCodes = false): void {
+/** Sends a store or HTTP error with its code and status; anything else is a 5xx. */
+export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -31,8 +28,7 @@ export function sendError(res: ServerResponse, error: unknown, nonstandardCodes 
   if (error instanceof StoreError || error instanceof HttpError) {
     const entry = ERROR_TABLE[error.kind];
     const extra = error instanceof HttpError ? error.headers : {};
-    const code = nonstandardCodes ? (entry.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST') : entry.code;
-    const envelope = { errors: [{ code, message: error.message, detail: error.detail ?? {} }] };
+    const envelope = { errors: [{ code: entry.code, message: error.message, detail: error.detail ?? {} }] };
     sendJson(res, entry.status, envelope, extra);
     return;
   }

@@ -2,7 +2,8 @@
  * Routes /v2/ requests to one handler per resource (spec §"Endpoints" table end-1 … end-14), logs
  * one structured line per request, and turns every thrown error into its response. Names may
  * contain "/", so each route captures the name greedily and the last segment decides: an upload
- * id never contains ":", a digest always does.
+ * id never contains ":", a digest always does. `classify` tells anyone outside the router (the
+ * layers composed around the registry, a request log) which resource and endpoint a request is for.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getBase } from './base.ts';
@@ -16,21 +17,85 @@ import { HttpError } from './errors.ts';
 import { sendError } from './respond.ts';
 import type { Context, Handler, RegistryConfig } from './context.ts';
 
+/** What a request path addresses; `name` and `ref` are its path parameters. */
+export type Resource = 'base' | 'tags' | 'manifest' | 'referrers' | 'uploads' | 'upload' | 'blob' | 'admin-gc';
+
 interface Route {
+  readonly resource: Resource;
   readonly pattern: RegExp;
   readonly methods: Readonly<Record<string, Handler>>;
 }
 
 const ROUTES: readonly Route[] = [
-  { pattern: /^\/v2\/?$/, methods: { GET: getBase, HEAD: getBase } },
-  { pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: listTags } },
-  { pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest } },
-  { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: listReferrers } },
-  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: { POST: startUpload } },
-  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/:]+)$/, methods: { GET: getUpload, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload } },
-  { pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob } },
-  { pattern: /^\/_touchstone\/gc$/, methods: { POST: runGc } },
+  { resource: 'base', pattern: /^\/v2\/?$/, methods: { GET: getBase, HEAD: getBase } },
+  { resource: 'tags', pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: listTags } },
+  { resource: 'manifest', pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest } },
+  { resource: 'referrers', pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: listReferrers } },
+  { resource: 'uploads', pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: { POST: startUpload } },
+  { resource: 'upload', pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/:]+)$/, methods: { GET: getUpload, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload } },
+  { resource: 'blob', pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob } },
+  { resource: 'admin-gc', pattern: /^\/_touchstone\/gc$/, methods: { POST: runGc } },
 ];
+
+/** The spec's endpoint ids (§"Endpoints"), by resource and method; the ids of end-4 and end-11 depend on the query. */
+const ENDPOINTS: Readonly<Record<Resource, Readonly<Record<string, string>>>> = {
+  base: { GET: 'end-1', HEAD: 'end-1' },
+  tags: { GET: 'end-8' },
+  manifest: { GET: 'end-3', HEAD: 'end-3', PUT: 'end-7', DELETE: 'end-9' },
+  referrers: { GET: 'end-12' },
+  uploads: { POST: 'end-4a' },
+  upload: { PATCH: 'end-5', PUT: 'end-6', GET: 'end-13', DELETE: 'end-14' },
+  blob: { GET: 'end-2', HEAD: 'end-2', DELETE: 'end-10' },
+  'admin-gc': {},
+};
+
+export interface Classified {
+  readonly resource: Resource;
+  readonly name: string;
+  readonly ref: string;
+  /** The spec endpoint id (end-1 … end-14), when the method is one the spec defines there. */
+  readonly endpoint: string | undefined;
+  readonly url: URL;
+  readonly path: string;
+}
+
+/**
+ * Which resource a request addresses, or undefined for no endpoint. Throws TARGET_INVALID (400)
+ * for a request target that is not a path at all: an absolute URL with a bad authority
+ * (`//a:99999/v2/`), a percent-encoding that does not decode.
+ */
+export function classify(method: string, target: string): Classified | undefined {
+  const url = parseTarget(target);
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    throw new HttpError('TARGET_INVALID', `malformed percent-encoding in ${url.pathname.slice(0, 200)}`);
+  }
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    const query = url.searchParams;
+    let endpoint = ENDPOINTS[route.resource][method];
+    if (route.resource === 'uploads' && method === 'POST') {
+      endpoint = query.has('mount') ? 'end-11' : query.has('digest') ? 'end-4b' : 'end-4a';
+    }
+    return { resource: route.resource, name: match[1] ?? '', ref: match[2] ?? '', endpoint, url, path };
+  }
+  return undefined;
+}
+
+/**
+ * The request target as a URL (RFC 9112 §3.2): origin-form (`/v2/…`) is what clients send; an
+ * absolute-form or authority-like target that does not parse is a client error, never a 5xx.
+ */
+function parseTarget(target: string): URL {
+  try {
+    return new URL(target, 'http://registry.invalid');
+  } catch {
+    throw new HttpError('TARGET_INVALID', `request target ${JSON.stringify(target.slice(0, 200))} is not a path`);
+  }
+}
 
 export function createRegistryHandler(config: RegistryConfig): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -50,29 +115,20 @@ export function createRegistryHandler(config: RegistryConfig): (req: IncomingMes
       });
     });
     dispatch(config, req, res).catch((error: unknown) => {
-      sendError(res, error, config.faults.has('error-codes-nonstandard'));
+      sendError(res, error);
     });
   };
 }
 
 async function dispatch(config: RegistryConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://registry.invalid');
-  let path: string;
-  try {
-    path = decodeURIComponent(url.pathname);
-  } catch {
-    throw new HttpError('ROUTE_UNKNOWN', `malformed path ${url.pathname}`);
+  const method = req.method ?? '';
+  const found = classify(method, req.url ?? '/');
+  if (!found) throw new HttpError('ROUTE_UNKNOWN', `no endpoint at ${(req.url ?? '/').slice(0, 200)}`);
+  const route = ROUTES.find((r) => r.resource === found.resource) as Route;
+  const handler = route.methods[method];
+  if (!handler) {
+    throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed here`, {}, { Allow: Object.keys(route.methods).join(', ') });
   }
-  for (const route of ROUTES) {
-    const match = route.pattern.exec(path);
-    if (!match) continue;
-    const handler = route.methods[req.method ?? ''];
-    if (!handler) {
-      throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {}, { Allow: Object.keys(route.methods).join(', ') });
-    }
-    const context: Context = { config, req, res, url, name: match[1] ?? '', ref: match[2] ?? '' };
-    await handler(context);
-    return;
-  }
-  throw new HttpError('ROUTE_UNKNOWN', `no endpoint at ${path}`);
+  const context: Context = { config, req, res, url: found.url, name: found.name, ref: found.ref };
+  await handler(context);
 }

@@ -2,7 +2,7 @@
  * Blob uploads (spec "Pushing blobs"): POST /v2/<name>/blobs/uploads/ opens a session (end-4a),
  * pushes a whole blob with ?digest= (end-4b, 201), mounts with ?mount=&from= (end-11: 201, or 202
  * with a session when the source lacks the blob); PATCH appends a chunk with Content-Range (end-5,
- * 416 out of order) or streams a body without one (what skopeo and podman send, spec-notes §8);
+ * 416 out of order) or streams a body without one (what skopeo and podman send, docs/clients.md);
  * PUT ?digest= closes the session, possibly with a last chunk (end-6); GET reports progress
  * (end-13); DELETE cancels (end-14).
  */
@@ -15,11 +15,10 @@ import { sendEmpty } from './respond.ts';
 import type { Context } from './context.ts';
 
 function sessionHeaders(ctx: Context, id: string, size: number): Record<string, string> {
-  const end = ctx.config.faults.has('upload-range-off-by-one') ? size : Math.max(0, size - 1);
   return {
     Location: `/v2/${ctx.name}/blobs/uploads/${id}`,
     // "Range: 0-<end-of-range>"; an empty session reports 0-0, as Distribution does.
-    Range: `0-${end}`,
+    Range: `0-${Math.max(0, size - 1)}`,
     'Docker-Upload-UUID': id,
   };
 }

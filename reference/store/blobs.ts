@@ -3,7 +3,7 @@
  * (spec "Pulling blobs", "Cross-repository blob mount"). Files enter only by rename of a complete,
  * verified temp file, so a reader never sees a partial blob; a mount hard-links the source's file.
  * Every commit or mount refreshes the file's mtime: garbage collection's grace period counts from
- * the moment a client last gave the blob to this repository (spec-notes §11).
+ * the moment a client last gave the blob to this repository (docs/gc.md#grace-period).
  */
 import { createReadStream, type ReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { DIGEST_ALGORITHMS } from '../../spec/grammars.ts';
 import { StoreError, isNotFound, isStoreError } from './errors.ts';
 import { parseDigest, type ParsedDigest } from './digest.ts';
-import type { Faults } from '../faults.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
 import type { Layout } from './layout.ts';
 
@@ -29,13 +28,11 @@ export interface StoredBlob extends BlobInfo {
 export class BlobStore {
   readonly #layout: Layout;
   readonly #repoLocks: KeyedMutex;
-  readonly #faults: Faults;
 
   /** `repoLocks` serializes blob arrivals with garbage collection of the same repository. */
-  constructor(layout: Layout, repoLocks: KeyedMutex, faults: Faults) {
+  constructor(layout: Layout, repoLocks: KeyedMutex) {
     this.#layout = layout;
     this.#repoLocks = repoLocks;
-    this.#faults = faults;
   }
 
   /** Size and path of a blob; BLOB_UNKNOWN when this repository does not hold it. */
@@ -47,12 +44,6 @@ export class BlobStore {
       if (info.isFile()) return { digest, size: info.size, path };
     } catch (error) {
       if (!isNotFound(error)) throw error;
-    }
-    if (this.#faults.has('blob-cross-repo')) {
-      for (const other of await this.#layout.listRepositories()) {
-        const found = await stat(this.#layout.blobPath(other, parsed)).catch(() => undefined);
-        if (found?.isFile()) return { digest, size: found.size, path: this.#layout.blobPath(other, parsed) };
-      }
     }
     throw new StoreError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${name}`, { digest });
   }
@@ -105,7 +96,6 @@ export class BlobStore {
       if (isStoreError(error, 'BLOB_UNKNOWN')) return false;
       throw error;
     }
-    if (this.#faults.has('mount-without-blob')) return true;
     const target = this.#layout.blobPath(to, parsed);
     return this.#repoLocks.run(to, async () => {
       await this.#layout.ensureRepo(to);

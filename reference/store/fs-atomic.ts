@@ -1,7 +1,7 @@
 /**
  * Crash-safe file writes: write a temp file in the target's directory, fsync it, rename it over
  * the target, fsync the directory. A reader sees the old file or the new one, never a torn one,
- * even after SIGKILL or a full disk (the seed wrote index.json in place: spec-notes §10).
+ * even after SIGKILL or a full disk (zot's early code wrote index.json in place: docs/deviations.md#zots-early-storage-code).
  */
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Garbage collection, mark and sweep, one repository at a time (spec-notes §11).
+ * Garbage collection, mark and sweep, one repository at a time (docs/gc.md).
  *
  * Mark: the roots are the tagged manifests (and, unless `deleteUntagged`, every manifest in
  * index.json). From each root everything reachable stays: index children and nested indexes,
@@ -7,7 +7,7 @@
  * Sweep: untagged manifests not marked leave index.json; blobs not marked are deleted; upload
  * sessions idle for longer than the grace period are deleted. Anything younger than the grace
  * period is never collected, so GC is safe while clients push blobs for a manifest they have not
- * pushed yet (the seed collected after every PUT with no grace: §10). Only the repository being
+ * pushed yet (zot's early code collected after every PUT with no grace: docs/deviations.md). Only the repository being
  * swept is locked, so pushes elsewhere go on (zot #4235 blocked pushes for a whole run).
  */
 import { unlink } from 'node:fs/promises';
@@ -17,7 +17,6 @@ import type { BlobStore } from './blobs.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
 import type { Descriptor, Layout } from './layout.ts';
 import type { UploadStore } from './uploads.ts';
-import type { Faults } from '../faults.ts';
 
 export interface GcOptions {
   /** Blobs, manifests and upload sessions younger than this are kept whatever their state. */
@@ -42,30 +41,25 @@ export class GarbageCollector {
   readonly #uploads: UploadStore;
   readonly #manifests: ManifestStore;
   readonly #repoLocks: KeyedMutex;
-  readonly #faults: Faults;
 
-  constructor(layout: Layout, blobs: BlobStore, uploads: UploadStore, manifests: ManifestStore, repoLocks: KeyedMutex, faults: Faults) {
+  constructor(layout: Layout, blobs: BlobStore, uploads: UploadStore, manifests: ManifestStore, repoLocks: KeyedMutex) {
     this.#layout = layout;
     this.#blobs = blobs;
     this.#uploads = uploads;
     this.#manifests = manifests;
     this.#repoLocks = repoLocks;
-    this.#faults = faults;
   }
 
   async run(options: GcOptions): Promise<GcReport> {
     const now = options.now ?? Date.now();
-    // The fault gc-no-grace: nothing counts as young, however fresh (Infinity, not `now`: a file's
-    // mtime comes from the kernel's coarse clock and can read a hair ahead of Date.now()).
-    const cutoff = this.#faults.has('gc-no-grace') ? Infinity : now - options.graceMs;
+    const cutoff = now - options.graceMs;
     const report: GcReport = { repositories: 0, manifestsRemoved: [], blobsRemoved: [], uploadsRemoved: 0, bytesFreed: 0 };
     for (const name of await this.#layout.listRepositories()) {
       report.repositories += 1;
       await this.#repoLocks.run(name, () => this.#collect(name, options.deleteUntagged, cutoff, report));
     }
-    const uploadCutoff = this.#faults.has('gc-purges-uploads') ? Infinity : cutoff;
     for (const file of await this.#uploads.listFiles()) {
-      if (file.mtimeMs < uploadCutoff && (await this.#uploads.expire(file, uploadCutoff))) report.uploadsRemoved += 1;
+      if (file.mtimeMs < cutoff && (await this.#uploads.expire(file, cutoff))) report.uploadsRemoved += 1;
     }
     return report;
   }
@@ -86,8 +80,7 @@ export class GarbageCollector {
       const summary = await this.#manifests.summary(name, digest, entry.mediaType);
       if (!summary) return;
       for (const blob of summary.blobs) liveBlobs.add(blob.digest);
-      const skipChildren = deleteUntagged && this.#faults.has('gc-untagged-index-children');
-      for (const child of skipChildren ? [] : summary.manifests) await mark(child.digest);
+      for (const child of summary.manifests) await mark(child.digest);
       if (summary.subject !== undefined) await mark(summary.subject);
     };
 
@@ -96,7 +89,7 @@ export class GarbageCollector {
     for (const entry of index.manifests) if (isRoot(entry)) await mark(entry.digest);
 
     // Referrers of live manifests stay; each round can make new subjects live.
-    for (let grew = !this.#faults.has('gc-drops-referrers'); grew; ) {
+    for (let grew = true; grew; ) {
       grew = false;
       for (const entry of entries.values()) {
         if (liveManifests.has(entry.digest)) continue;
@@ -108,13 +101,6 @@ export class GarbageCollector {
       }
     }
 
-    if (this.#faults.has('gc-shared-layers')) {
-      // Reference counting by manifest: a collected manifest takes its blobs along, shared or not.
-      for (const blob of stored.values()) {
-        if (liveBlobs.has(blob.digest) || blob.mtimeMs >= cutoff) continue;
-        for (const referenced of (await this.#manifests.summary(name, blob.digest, ''))?.blobs ?? []) liveBlobs.delete(referenced.digest);
-      }
-    }
     const kept = index.manifests.filter((entry) => liveManifests.has(entry.digest));
     if (kept.length !== index.manifests.length) {
       for (const digest of entries.keys()) if (!liveManifests.has(digest)) report.manifestsRemoved.push(`${name}@${digest}`);

@@ -1,7 +1,7 @@
 /**
- * The image store: one object over the on-disk layout with the API of zot's early ImageStore
- * (shared/seed/zot-storage.go.txt) — blobs, uploads, manifests, tags, referrers, gc, scrub —
- * without its defects (spec-notes §10). It knows nothing of HTTP; reference/http is one front.
+ * The image store: one object over the on-disk layout with the API of zot's early ImageStore —
+ * blobs, uploads, manifests, tags, referrers, gc, scrub — without its defects
+ * (docs/deviations.md#zots-early-storage-code). It knows nothing of HTTP; reference/http is one front.
  */
 import { KeyedMutex } from './keyed-mutex.ts';
 import { Layout, validateName } from './layout.ts';
@@ -12,7 +12,6 @@ import { GarbageCollector, type GcOptions, type GcReport } from './gc.ts';
 import { scrub, type ScrubReport } from './scrub.ts';
 import { StoreError } from './errors.ts';
 import { parseDigest } from './digest.ts';
-import { NO_FAULTS, type Faults } from '../faults.ts';
 
 export class ImageStore {
   readonly layout: Layout;
@@ -23,17 +22,16 @@ export class ImageStore {
   /** One lock per repository: index.json updates, blob arrivals and GC of that repository. */
   readonly #repoLocks = new KeyedMutex();
 
-  private constructor(root: string, faults: Faults) {
+  private constructor(root: string) {
     this.layout = new Layout(root);
-    this.blobs = new BlobStore(this.layout, this.#repoLocks, faults);
-    this.uploads = new UploadStore(this.layout, this.blobs, faults);
-    this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks, faults);
-    this.#gc = new GarbageCollector(this.layout, this.blobs, this.uploads, this.manifests, this.#repoLocks, faults);
+    this.blobs = new BlobStore(this.layout, this.#repoLocks);
+    this.uploads = new UploadStore(this.layout, this.blobs);
+    this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks);
+    this.#gc = new GarbageCollector(this.layout, this.blobs, this.uploads, this.manifests, this.#repoLocks);
   }
 
-  /** `faults` injects deviations from the spec for the fault catalog (reference/faults.ts); none by default. */
-  static async open(root: string, faults: Faults = NO_FAULTS): Promise<ImageStore> {
-    const store = new ImageStore(root, faults);
+  static async open(root: string): Promise<ImageStore> {
+    const store = new ImageStore(root);
     await store.layout.init();
     return store;
   }
@@ -54,8 +52,8 @@ export class ImageStore {
   }
 
   /**
-   * Deletes a blob unless a manifest of the repository references it (the seed deleted blobs
-   * still in use: spec-notes §10): BLOB_REFERENCED then, and the manifest must go first.
+   * Deletes a blob unless a manifest of the repository references it (zot's early code deleted
+   * blobs still in use: docs/deviations.md#zots-early-storage-code): BLOB_REFERENCED then, and the manifest must go first.
    */
   async deleteBlob(name: string, digest: string): Promise<void> {
     await this.#repoLocks.run(name, async () => {
@@ -70,6 +68,15 @@ export class ImageStore {
       }
       await this.blobs.remove(name, blob);
     });
+  }
+
+  /**
+   * Runs `critical` holding the repository's lock, which index.json updates, blob arrivals and
+   * garbage collection of that repository take too. Not reentrant: `critical` must not call a
+   * store operation that takes the same lock.
+   */
+  async exclusive<T>(name: string, critical: () => Promise<T>): Promise<T> {
+    return this.#repoLocks.run(name, critical);
   }
 
   async statBlob(name: string, digest: string): Promise<BlobInfo> {

@@ -1,7 +1,7 @@
 /**
  * One async mutex per key (a repository name or an upload id). Read-modify-write of index.json
- * runs under its repository's key, so concurrent tag updates never lose one another (the seed
- * declared a mutex and never used it: spec-notes §10). Streaming a blob never takes a repository
+ * runs under its repository's key, so concurrent tag updates never lose one another (zot's early
+ * code declared a mutex and never used it: docs/deviations.md#zots-early-storage-code). Streaming a blob never takes a repository
  * key, so a large upload never blocks manifest pushes.
  */
 export class KeyedMutex {

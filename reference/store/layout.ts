@@ -9,7 +9,7 @@
  * Names are flattened with encodeURIComponent ("library/ubuntu" → "library%2Fubuntu") so that one
  * repository's directory can never sit inside another's layout ("a" and "a/blobs" are both valid
  * names). Every name, tag and digest is checked against the spec grammar before a path is built,
- * so no request can reach outside the root (the seed never validated names: spec-notes §10). A
+ * so no request can reach outside the root (zot's early code never validated names: docs/deviations.md#zots-early-storage-code). A
  * name whose flattened form exceeds a file name's 255 bytes (each "/" becomes three characters)
  * is NAME_INVALID too: the file system could not hold its directory.
  */
@@ -76,6 +76,11 @@ export class Layout {
 
   blobPath(name: string, digest: ParsedDigest): string {
     return join(this.repoDir(name), 'blobs', digest.algorithm, digest.encoded);
+  }
+
+  /** The bytes received so far by upload session `id`. */
+  uploadData(id: string): string {
+    return join(this.uploadsDir, id, 'data');
   }
 
   async repoExists(name: string): Promise<boolean> {

@@ -3,7 +3,7 @@
  * (config and layers), its child manifests (an index), its subject, artifactType and annotations.
  * Accepts the OCI image manifest and index (image-spec manifest.md, image-index.md, incl. artifacts
  * and nested indexes) and Docker schema2 manifest and manifest list, which clients still push
- * (spec-notes §4; the seed accepted only the OCI manifest: §10). Pure: no I/O.
+ * (docs/clients.md; zot's early code accepted only the OCI manifest: docs/deviations.md#zots-early-storage-code). Pure: no I/O.
  */
 import { INDEX_MANIFEST_TYPES, IMAGE_MANIFEST_TYPES, MANIFEST_TYPES } from '../../spec/media-types.ts';
 import { StoreError } from './errors.ts';

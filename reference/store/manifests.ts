@@ -9,7 +9,6 @@
  * lock and is written atomically.
  */
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ANNOTATION_REF_NAME, MANIFEST_MAX_BYTES } from '../../spec/media-types.ts';
 import { setBounded } from './bounded.ts';
 import { StoreError, isNotFound, isStoreError } from './errors.ts';
@@ -18,7 +17,6 @@ import { emptyIndex, validateName, validateTag, type Descriptor, type ImageIndex
 import { isNonDistributable, parseManifest, type ManifestSummary } from './manifest-format.ts';
 import type { BlobStore } from './blobs.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
-import type { Faults } from '../faults.ts';
 
 export type Reference = { readonly kind: 'tag'; readonly tag: string } | { readonly kind: 'digest'; readonly digest: ParsedDigest };
 
@@ -57,13 +55,11 @@ export class ManifestStore {
   readonly #blobs: BlobStore;
   readonly #repoLocks: KeyedMutex;
   readonly #summaries = new Map<string, ManifestSummary>();
-  readonly #faults: Faults;
 
-  constructor(layout: Layout, blobs: BlobStore, repoLocks: KeyedMutex, faults: Faults) {
+  constructor(layout: Layout, blobs: BlobStore, repoLocks: KeyedMutex) {
     this.#layout = layout;
     this.#blobs = blobs;
     this.#repoLocks = repoLocks;
-    this.#faults = faults;
   }
 
   /**
@@ -80,26 +76,23 @@ export class ManifestStore {
     const ref = parseReference(reference);
     extraTags.forEach(validateTag);
     const algorithm = ref.kind === 'digest' ? ref.digest.algorithm : 'sha256';
-    const unverified = ref.kind === 'digest' && this.#faults.has('manifest-digest-not-verified');
-    const digest = unverified ? ref.digest.digest : digestOf(algorithm, body);
+    const digest = digestOf(algorithm, body);
     if (ref.kind === 'digest' && ref.digest.digest !== digest) {
       throw new StoreError('DIGEST_MISMATCH', `manifest has digest ${digest}, not ${reference}`, { expected: reference, actual: digest });
     }
     const summary = parseManifest(body, contentType);
     const tags = [...new Set(ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags)];
 
-    const store = async (): Promise<PutManifestResult> => {
+    return this.#repoLocks.run(name, async () => {
       await this.#layout.ensureRepo(name);
       const index = (await this.#layout.readIndex(name)) ?? emptyIndex();
       await this.#checkReferences(name, index, summary);
       await this.#blobs.write(name, parseDigest(digest), body);
       this.#cache(digest, summary.mediaType, summary);
       const entry: Descriptor = { mediaType: summary.mediaType, digest, size: body.length };
-      if (this.#faults.has('lost-tag-updates')) await sleep(5); // the unlocked window, as wide as a slow disk makes it
-      await this.#layout.writeIndex(name, withManifest(index, entry, tags, !this.#faults.has('tag-move-drops-old-manifest')));
+      await this.#layout.writeIndex(name, withManifest(index, entry, tags));
       return { digest, subject: summary.subject, tags };
-    };
-    return this.#faults.has('lost-tag-updates') ? store() : this.#repoLocks.run(name, store);
+    });
   }
 
   /** The manifest's bytes exactly as pushed, with its media type and digest. */
@@ -119,8 +112,8 @@ export class ManifestStore {
   }
 
   /**
-   * By digest: the manifest and every tag pointing to it go (the seed left other tags dangling:
-   * spec-notes §10). By tag: only that tag goes; the manifest stays, reachable by digest.
+   * By digest: the manifest and every tag pointing to it go (zot's early code left other tags dangling:
+   * docs/deviations.md#zots-early-storage-code). By tag: only that tag goes; the manifest stays, reachable by digest.
    */
   async delete(name: string, reference: string): Promise<void> {
     const ref = parseReference(reference);
@@ -130,30 +123,20 @@ export class ManifestStore {
       if (!index) throw unknown;
       let manifests: Descriptor[];
       if (ref.kind === 'digest') {
-        const first = index.manifests.findIndex((m) => m.digest === ref.digest.digest);
-        if (first === -1) throw unknown;
-        manifests = this.#faults.has('delete-manifest-leaves-tags')
-          ? index.manifests.filter((_, i) => i !== first)
-          : index.manifests.filter((m) => m.digest !== ref.digest.digest);
+        if (!index.manifests.some((m) => m.digest === ref.digest.digest)) throw unknown;
+        manifests = index.manifests.filter((m) => m.digest !== ref.digest.digest);
       } else {
         const tagged = index.manifests.find((m) => tagOf(m) === ref.tag);
         if (!tagged) throw unknown;
-        if (this.#faults.has('delete-tag-deletes-manifest')) {
-          manifests = index.manifests.filter((m) => m.digest !== tagged.digest);
-        } else {
-          manifests = index.manifests.filter((m) => m !== tagged);
-          if (!manifests.some((m) => m.digest === tagged.digest)) manifests.push(untagged(tagged));
-        }
+        manifests = index.manifests.filter((m) => m !== tagged);
+        if (!manifests.some((m) => m.digest === tagged.digest)) manifests.push(untagged(tagged));
       }
       await this.#layout.writeIndex(name, { ...index, manifests });
     });
   }
 
-  /**
-   * Tags in lexical (code point) order (spec "Listing tags"), or in index.json order when asked;
-   * NAME_UNKNOWN for a missing repository.
-   */
-  async tags(name: string, order: 'lexical' | 'index' = 'lexical'): Promise<string[]> {
+  /** Tags in lexical (code point) order (spec "Listing tags"); NAME_UNKNOWN for a missing repository. */
+  async tags(name: string): Promise<string[]> {
     const index = await this.#layout.readIndex(name);
     if (!index) throw new StoreError('NAME_UNKNOWN', `repository ${name} not known`, { name });
     const tags = new Set<string>();
@@ -161,7 +144,7 @@ export class ManifestStore {
       const tag = tagOf(entry);
       if (tag !== undefined) tags.add(tag);
     }
-    return order === 'index' ? [...tags] : [...tags].sort(compareCodePoints);
+    return [...tags].sort(compareCodePoints);
   }
 
   /**
@@ -247,13 +230,13 @@ export class ManifestStore {
  * index.json after storing `entry` under `tags`: moved tags leave their old manifest behind as
  * an untagged entry (it stays pullable by digest); a manifest with no tag has one untagged entry.
  */
-function withManifest(index: ImageIndex, entry: Descriptor, tags: readonly string[], keepDisplaced: boolean): ImageIndex {
+function withManifest(index: ImageIndex, entry: Descriptor, tags: readonly string[]): ImageIndex {
   const moving = (m: Descriptor): boolean => {
     const tag = tagOf(m);
     return tag !== undefined && tags.includes(tag);
   };
   const manifests = index.manifests.filter((m) => !moving(m) && !(tags.length > 0 && m.digest === entry.digest && tagOf(m) === undefined));
-  for (const displaced of keepDisplaced ? index.manifests.filter(moving) : []) {
+  for (const displaced of index.manifests.filter(moving)) {
     if (displaced.digest !== entry.digest && !manifests.some((m) => m.digest === displaced.digest)) manifests.push(untagged(displaced));
   }
   if (tags.length === 0) {

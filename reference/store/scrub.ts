@@ -2,7 +2,7 @@
  * Scrub: verifies a store offline. For every repository: oci-layout and index.json parse, every
  * blob's content matches its digest, every manifest index.json lists is present with its size,
  * and every blob or child a stored manifest references is present. Reports each damaged item
- * (the seed's Scrub was a stub: spec-notes §10).
+ * (zot's early Scrub was a stub: docs/deviations.md#zots-early-storage-code).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

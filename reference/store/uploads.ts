@@ -21,7 +21,6 @@ import { writeFileAtomic } from './fs-atomic.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { validateName, type Layout } from './layout.ts';
 import type { BlobStore } from './blobs.ts';
-import type { Faults } from '../faults.ts';
 
 /** Where a chunk goes: `start`/`end` from Content-Range (inclusive), `length` from Content-Length. */
 export interface ChunkRange {
@@ -62,12 +61,10 @@ export class UploadStore {
   readonly #blobs: BlobStore;
   readonly #locks = new KeyedMutex();
   readonly #hashes = new Map<string, RunningHash>();
-  readonly #faults: Faults;
 
-  constructor(layout: Layout, blobs: BlobStore, faults: Faults) {
+  constructor(layout: Layout, blobs: BlobStore) {
     this.#layout = layout;
     this.#blobs = blobs;
-    this.#faults = faults;
   }
 
   /** Opens a session (POST); `algorithm` is the spec's `digest-algorithm` parameter. */
@@ -107,16 +104,14 @@ export class UploadStore {
     const expected = parseDigest(digest);
     return this.#locks.run(id, async () => {
       const session = await this.#session(name, id);
-      const ignoreLastChunk = body !== undefined && this.#faults.has('put-last-chunk-ignored');
-      if (ignoreLastChunk) body.resume();
-      const size = body && !ignoreLastChunk ? await this.#append(id, session, body, range) : await this.#currentSize(id);
+      const size = body ? await this.#append(id, session, body, range) : await this.#currentSize(id);
       const running = this.#hashes.get(id);
-      const data = join(this.#layout.uploadsDir, id, 'data');
+      const data = this.#layout.uploadData(id);
       const actual =
         running && running.algorithm === expected.algorithm && running.offset === size
           ? finishHash(running.algorithm, running.hash.copy())
           : await digestFile(data, expected.algorithm);
-      if (actual !== digest && !this.#faults.has('upload-digest-not-verified')) {
+      if (actual !== digest) {
         // Like Distribution, a failed commit ends the session; the client starts over.
         await this.#remove(id);
         throw new StoreError('DIGEST_MISMATCH', `upload has digest ${actual}, not ${digest}`, { expected: digest, actual });
@@ -132,7 +127,6 @@ export class UploadStore {
   async cancel(name: string, id: string): Promise<void> {
     await this.#locks.run(id, async () => {
       await this.#session(name, id);
-      if (this.#faults.has('cancelled-upload-accepts-data')) return;
       await this.#remove(id);
     });
   }
@@ -146,7 +140,7 @@ export class UploadStore {
     try {
       await pipeline(body, counter, createWriteStream(temp, { flags: 'wx' }));
       const actual = finishHash(expected.algorithm, counter.hash as Hash);
-      if (actual !== digest && !this.#faults.has('upload-digest-not-verified')) {
+      if (actual !== digest) {
         throw new StoreError('DIGEST_MISMATCH', `body has digest ${actual}, not ${digest}`, { expected: digest, actual });
       }
       await syncFile(temp);
@@ -191,9 +185,9 @@ export class UploadStore {
   }
 
   async #append(id: string, session: SessionRecord, body: Readable, range: ChunkRange): Promise<number> {
-    const data = join(this.#layout.uploadsDir, id, 'data');
+    const data = this.#layout.uploadData(id);
     const size = await this.#currentSize(id);
-    if (range.start !== undefined && range.start !== size && !this.#faults.has('chunk-out-of-order-accepted')) {
+    if (range.start !== undefined && range.start !== size) {
       body.resume();
       throw new StoreError('UPLOAD_OUT_OF_ORDER', `chunk starts at ${range.start}, upload has ${size} bytes`, { size });
     }
@@ -256,7 +250,7 @@ export class UploadStore {
 
   async #currentSize(id: string): Promise<number> {
     try {
-      return (await stat(join(this.#layout.uploadsDir, id, 'data'))).size;
+      return (await stat(this.#layout.uploadData(id))).size;
     } catch (error) {
       if (isNotFound(error)) throw new StoreError('UPLOAD_UNKNOWN', `upload ${id} is gone`, { id });
       throw error;

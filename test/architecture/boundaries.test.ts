@@ -72,6 +72,16 @@ t.test('reference/ uses only node: built-ins, uuid, and spec/', async (t) => {
   }
 });
 
+t.test('reference/http and reference/store show only the registry: no fault of the catalog in them', async (t) => {
+  const files = [...(await sources('reference/http')), ...(await sources('reference/store'))];
+  for (const file of files) {
+    const text = await readFile(join(ROOT, file), 'utf8');
+    t.notMatch(text, /\bfaults?\b/i, `${file} mentions faults`);
+    for (const spec of await importsOf(file)) t.notOk(target(file, spec).startsWith('reference/faults'), `${file} imports ${spec}`);
+  }
+  t.ok(files.length > 10, `${files.length} files checked`);
+});
+
 t.test('the checker itself sees imports', async (t) => {
   t.ok((await importsOf('reference/http/router.ts')).includes('./errors.ts'));
 });

@@ -14,7 +14,7 @@ import { main } from '../../cli/touchstone.ts';
 import { main as checkMain } from '../../conformance/cli.ts';
 import { startTestRegistry } from '../helpers/registry.ts';
 import { tempDir } from '../helpers/tools.ts';
-import type { FaultName } from '../../reference/faults.ts';
+import type { FaultName } from '../../reference/faults/catalog.ts';
 import type { Report, Result } from '../../conformance/report/types.ts';
 
 class Sink extends Writable {

@@ -3,7 +3,7 @@
  * see (races, GC timing), and the assertion that one run detected its fault.
  */
 import type { Test } from 'tap';
-import type { FaultName } from '../../reference/faults.ts';
+import type { FaultName } from '../../reference/faults/catalog.ts';
 import { detectFault, type Detection } from '../../scripts/fault-detection.ts';
 import { MAX_COUNTEREXAMPLE_STEPS } from '../../scripts/faults.ts';
 

@@ -5,7 +5,7 @@
  * test/cli/touchstone.test.ts runs them all).
  */
 import t from 'tap';
-import type { FaultName } from '../../reference/faults.ts';
+import type { FaultName } from '../../reference/faults/catalog.ts';
 import { assertPropertyCaught, property, PROPERTY_FAULTS } from './detection.ts';
 
 for (const [fault, id] of Object.entries(PROPERTY_FAULTS) as [FaultName, string][]) {

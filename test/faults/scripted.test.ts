@@ -1,13 +1,13 @@
 /**
  * The fault catalog against the scripted layer (issue "a fault catalog and its detection score"):
- * the reference registry with each fault switched on (reference/faults.ts), the default profile's
+ * the reference registry with each fault switched on (reference/faults/catalog.ts), the default profile's
  * scripted checks. Every fault is detected — a failing or warning check — except the races and
  * GC timings of PROPERTY_FAULTS, which property.test.ts holds the property layer to. `npm run
  * faults` runs the whole default profile and writes the table in README. Runs are mostly waits on
  * the disk, so three go at a time.
  */
 import t from 'tap';
-import { FAULT_CATALOG, type FaultName } from '../../reference/faults.ts';
+import { FAULT_CATALOG, type FaultName } from '../../reference/faults/catalog.ts';
 import type { Detection } from '../../scripts/fault-detection.ts';
 import { assertNoHarnessErrors, PROPERTY_FAULTS, scripted } from './detection.ts';
 

@@ -10,7 +10,7 @@ import { runCheck } from '../../conformance/checks/runner.ts';
 import { defaultRunConfig, type RunConfig } from '../../conformance/config.ts';
 import type { Check } from '../../conformance/checks/types.ts';
 import type { Result } from '../../conformance/report/types.ts';
-import type { RegistryOptions } from '../../reference/http/server.ts';
+import type { RegistryOptions } from '../../reference/registry.ts';
 import { startTestRegistry } from './registry.ts';
 import { startTamperProxy, type TamperHook } from './tamper-proxy.ts';
 

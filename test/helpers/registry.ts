@@ -5,7 +5,7 @@
 import { dir } from 'tmp-promise';
 import { Agent, request } from 'undici';
 import type { Test } from 'tap';
-import { startRegistry, type RegistryOptions, type RunningRegistry } from '../../reference/http/server.ts';
+import { startRegistry, type RegistryOptions, type RunningRegistry } from '../../reference/registry.ts';
 import type { RequestLog } from '../../reference/http/context.ts';
 
 export interface TestRegistry extends RunningRegistry {

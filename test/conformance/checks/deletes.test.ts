@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import deletes from '../../../conformance/checks/deletes.ts';
 import { ALL_CAPABILITIES } from '../../../conformance/config.ts';
-import type { RegistryOptions } from '../../../reference/http/server.ts';
+import type { RegistryOptions } from '../../../reference/registry.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { describeResult, runChecks, tampered as tamperedChecks } from '../../helpers/checks.ts';
 import { errorReply, reply, type TamperHook, type TamperRequest } from '../../helpers/tamper-proxy.ts';

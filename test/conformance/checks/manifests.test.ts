@@ -11,7 +11,7 @@ import { runCheck } from '../../../conformance/checks/runner.ts';
 import manifests from '../../../conformance/checks/manifests.ts';
 import { ALL_CAPABILITIES } from '../../../conformance/config.ts';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from '../../../spec/media-types.ts';
-import type { FaultName } from '../../../reference/faults.ts';
+import type { FaultName } from '../../../reference/faults/catalog.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { checkContext, describeResult, runChecks, tampered as tamperedChecks, type TamperOptions } from '../../helpers/checks.ts';
 import { errorReply, reply, withHeaders, type TamperHook, type TamperRequest } from '../../helpers/tamper-proxy.ts';

@@ -11,7 +11,7 @@ import { runCheck } from '../../../conformance/checks/runner.ts';
 import referrers from '../../../conformance/checks/referrers.ts';
 import { ALL_CAPABILITIES } from '../../../conformance/config.ts';
 import { OCI_INDEX } from '../../../spec/media-types.ts';
-import type { FaultName } from '../../../reference/faults.ts';
+import type { FaultName } from '../../../reference/faults/catalog.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { checkContext, describeResult, findCheck, runChecks, tampered as tamperedChecks, type TamperOptions } from '../../helpers/checks.ts';
 import { reply, withHeaders, type TamperHook, type TamperRequest, type TamperResponse } from '../../helpers/tamper-proxy.ts';

@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap';
 import tags, { PUSHED_TAGS } from '../../../conformance/checks/tags.ts';
 import { TAG_ORDERS, isSorted } from '../../../conformance/tag-order.ts';
-import type { FaultName } from '../../../reference/faults.ts';
+import type { FaultName } from '../../../reference/faults/catalog.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { describeResult, runChecks, tampered as tamperedChecks } from '../../helpers/checks.ts';
 import { errorReply, reply, withHeaders, type TamperHook, type TamperRequest } from '../../helpers/tamper-proxy.ts';

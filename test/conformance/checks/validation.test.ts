@@ -7,7 +7,7 @@
  */
 import t, { type Test } from 'tap';
 import validation from '../../../conformance/checks/validation.ts';
-import type { FaultName } from '../../../reference/faults.ts';
+import type { FaultName } from '../../../reference/faults/catalog.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { describeResult, runChecks, tampered as tamperedChecks } from '../../helpers/checks.ts';
 import { errorReply, reply, type TamperHook, type TamperRequest } from '../../helpers/tamper-proxy.ts';

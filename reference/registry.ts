@@ -1,14 +1,18 @@
 /**
- * Starts the reference registry: an HTTP server over an image store, with optional periodic
- * garbage collection. Used by `touchstone serve`, by the conformance suite's embedded target and
- * by the tests (which listen on 127.0.0.1 port 0).
+ * The reference registry put together: an image store (reference/store), its HTTP front
+ * (reference/http), optional periodic garbage collection, and — only when asked for — the fault
+ * layer around both (reference/faults). Used by `touchstone serve`, by the conformance suite's
+ * embedded target and by the tests (which listen on 127.0.0.1 port 0).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ImageStore } from '../store/image-store.ts';
-import { createRegistryHandler } from './router.ts';
-import { Faults, type FaultName } from '../faults.ts';
-import type { RegistryConfig, RequestLog } from './context.ts';
+import { ImageStore } from './store/image-store.ts';
+import { createRegistryHandler } from './http/router.ts';
+import type { RegistryConfig, RequestLog } from './http/context.ts';
+import { FaultSet, type FaultName } from './faults/catalog.ts';
+import { injectStoreFaults } from './faults/store.ts';
+import { injectGcFaults } from './faults/gc.ts';
+import { withHttpFaults } from './faults/http.ts';
 
 export interface RegistryOptions {
   readonly root: string;
@@ -22,23 +26,32 @@ export interface RegistryOptions {
   /** Run GC every this many milliseconds; off when absent. */
   readonly gcIntervalMs?: number;
   readonly log?: (entry: RequestLog) => void;
-  /** Faults from the catalog to inject (reference/faults.ts); none by default. */
-  readonly faults?: readonly FaultName[];
+  /**
+   * Faults from the catalog (reference/faults/catalog.ts): names to switch on, or a FaultSet the
+   * caller can switch while the registry runs. Without it the fault layer is not there at all.
+   */
+  readonly faults?: readonly FaultName[] | FaultSet;
 }
 
 export interface RunningRegistry {
   readonly url: string;
   readonly store: ImageStore;
   readonly server: Server;
+  /** The active faults, when the registry was started with the fault layer. */
+  readonly faults: FaultSet | undefined;
   close(): Promise<void>;
 }
 
-/** Default grace period: one hour, like zot's gcDelay (spec-notes §11). */
+/** Default grace period: one hour, like zot's gcDelay (docs/gc.md#grace-period). */
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
-  const faults = new Faults(options.faults);
-  const store = await ImageStore.open(options.root, faults);
+  const store = await ImageStore.open(options.root);
+  const faults = options.faults === undefined ? undefined : options.faults instanceof FaultSet ? options.faults : new FaultSet(options.faults);
+  if (faults) {
+    injectStoreFaults(store, faults);
+    injectGcFaults(store, faults);
+  }
   const config: RegistryConfig = {
     store,
     deletes: { manifests: true, tags: true, blobs: true, ...options.deletes },
@@ -46,10 +59,10 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     referrersPageSize: options.referrersPageSize ?? 500,
     gc: { graceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS, deleteUntagged: options.gcDeleteUntagged ?? false },
     log: options.log ?? ((entry) => process.stdout.write(`${JSON.stringify(entry)}\n`)),
-    faults,
   };
+  const handler = createRegistryHandler(config);
   // No overall request timeout: a large blob may take long; headers must still arrive promptly.
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, createRegistryHandler(config));
+  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, faults ? withHttpFaults(handler, store, faults) : handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -78,6 +91,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     url: `http://${host}:${address.port}`,
     store,
     server,
+    faults,
     close: async () => {
       clearInterval(timer);
       server.closeAllConnections();
