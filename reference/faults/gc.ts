@@ -41,7 +41,7 @@ async function markWrongly(store: ImageStore, faults: FaultSet, options: GcOptio
   const countByManifest = faults.has('gc-shared-layers');
   if (followChildren && keepReferrers && !countByManifest) return undefined;
   const cutoff = (options.now ?? Date.now()) - options.graceMs;
-  const report: GcReport = { repositories: 0, manifestsRemoved: [], blobsRemoved: [], uploadsRemoved: 0, bytesFreed: 0 };
+  const report: GcReport = { repositories: 0, manifestsRemoved: [], blobsRemoved: [], uploadsRemoved: 0, temporaryRemoved: 0, bytesFreed: 0 };
   const { layout, blobs, manifests } = store;
   for (const name of await layout.listRepositories()) {
     await store.exclusive(name, async () => {

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { ANNOTATION_REF_NAME } from '../../spec/media-types.ts';
 import { isStoreError } from '../store/errors.ts';
 import { digestFile, digestOf, parseDigest, type ParsedDigest } from '../store/digest.ts';
-import { tagOf } from '../store/manifests.ts';
+import { tagOf, withManifest } from '../store/manifests.ts';
 import type { ChunkRange } from '../store/uploads.ts';
 import type { Descriptor, ImageIndex } from '../store/layout.ts';
 import type { ImageStore } from '../store/image-store.ts';
@@ -62,6 +61,7 @@ function uploadFaults(store: ImageStore, faults: FaultSet): void {
       return finish(name, id, digest);
     }
     if (!faults.has('upload-digest-not-verified')) return finish(name, id, digest, body, await atEnd(name, id, range));
+    await uploads.size(name, id); // UPLOAD_UNKNOWN for a session that is not there, as the registry answers
     if (body) await uploads.append(name, id, body, range);
     const claimed = parseDigest(digest);
     const actual = await digestFile(store.layout.uploadData(id), claimed.algorithm);
@@ -118,12 +118,10 @@ function manifestFaults(store: ImageStore, faults: FaultSet): void {
     const stale = (await layout.readIndex(name).catch(() => undefined))?.manifests ?? [];
     await sleep(5);
     const result = await put(name, reference, contentType, body, extraTags);
-    const stored = (await layout.readIndex(name))?.manifests.find((m) => m.digest === result.digest);
-    const entry: Descriptor = { mediaType: stored?.mediaType ?? contentType ?? '', digest: result.digest, size: body.length };
-    const ours = result.tags.length === 0 ? [entry] : result.tags.map((tag) => ({ ...entry, annotations: { [ANNOTATION_REF_NAME]: tag } }));
-    const replaced = (m: Descriptor): boolean => result.tags.includes(tagOf(m) ?? '\0') || (result.tags.length === 0 && m.digest === result.digest);
     const now = await layout.readIndex(name);
-    if (now) await layout.writeIndex(name, { ...now, manifests: [...stale.filter((m) => !replaced(m)), ...ours] });
+    const stored = now?.manifests.find((m) => m.digest === result.digest);
+    const entry: Descriptor = { mediaType: stored?.mediaType ?? contentType ?? '', digest: result.digest, size: body.length };
+    if (now) await layout.writeIndex(name, withManifest({ ...now, manifests: stale }, entry, result.tags));
     return result;
   });
 }

@@ -15,6 +15,8 @@ import { parseDigest, type ParsedDigest } from './digest.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
 import type { Layout } from './layout.ts';
 
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 export interface BlobInfo {
   readonly digest: string;
   readonly size: number;
@@ -58,9 +60,12 @@ export class BlobStore {
     }
   }
 
-  /** A stream of the blob's bytes, `start`..`end` inclusive when given (spec: Range on GET). */
+  /**
+   * A stream of the blob's bytes, `start`..`end` inclusive when given (spec: Range on GET), read
+   * 1 MiB at a time: with the default 64 KiB a download costs sixteen times the system calls.
+   */
   open(blob: BlobInfo, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(blob.path, range ? { start: range.start, end: range.end } : {});
+    return createReadStream(blob.path, { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   /** Moves a verified temp file into the repository as `digest`. */

@@ -44,17 +44,26 @@ export function finishHash(algorithm: DigestAlgorithm, hash: Hash): string {
   return `${algorithm}:${hash.digest('hex')}`;
 }
 
-/** A pass-through stream that feeds every chunk to a hash and counts bytes. */
+/**
+ * A pass-through stream that feeds every chunk to a hash and counts bytes; past `limit` bytes it
+ * fails with BLOB_TOO_LARGE instead of passing the chunk on.
+ */
 export class HashingCounter extends Transform {
   bytes = 0;
   readonly hash: Hash | undefined;
+  readonly #limit: number;
 
-  constructor(hash: Hash | undefined) {
+  constructor(hash: Hash | undefined, limit = Infinity) {
     super();
     this.hash = hash;
+    this.#limit = limit;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.bytes + chunk.length > this.#limit) {
+      callback(new StoreError('BLOB_TOO_LARGE', `the blob would pass this registry's maximum blob size`, { limit: this.#limit }));
+      return;
+    }
     this.bytes += chunk.length;
     this.hash?.update(chunk);
     callback(null, chunk);

@@ -19,7 +19,8 @@ export type StoreErrorKind =
   | 'MANIFEST_UNKNOWN'
   | 'MANIFEST_INVALID'
   | 'MANIFEST_BLOB_UNKNOWN'
-  | 'MANIFEST_TOO_LARGE';
+  | 'MANIFEST_TOO_LARGE'
+  | 'BLOB_TOO_LARGE';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -37,18 +37,26 @@ export async function createFileExclusive(path: string, data: string | Uint8Arra
 }
 
 async function writeTemp(path: string, data: string | Uint8Array): Promise<string> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
-  const handle = await open(temp, 'wx', 0o644);
+  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}${TEMP_SUFFIX}`);
+  await writeFileDurable(temp, data);
+  return temp;
+}
+
+/** Temporary files of atomic writes end with this; a kill can leave them behind (sweepers look for it). */
+export const TEMP_SUFFIX = '.tmp';
+
+/** Creates `path` (which must not exist) with `data`, flushed to disk before it returns. */
+export async function writeFileDurable(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'wx', 0o644);
   try {
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {
     await handle.close();
-    await unlink(temp).catch(() => undefined);
+    await unlink(path).catch(() => undefined);
     throw error;
   }
   await handle.close();
-  return temp;
 }
 
 /** Makes a rename or unlink in `dir` durable. */

@@ -8,10 +8,16 @@ import { Layout, validateName } from './layout.ts';
 import { BlobStore, type BlobInfo } from './blobs.ts';
 import { UploadStore } from './uploads.ts';
 import { ManifestStore } from './manifests.ts';
-import { GarbageCollector, type GcOptions, type GcReport } from './gc.ts';
+import { GarbageCollector, type GcOptions, type GcReport, type RepositoryPlan } from './gc.ts';
+import { Pins } from './pins.ts';
 import { scrub, type ScrubReport } from './scrub.ts';
 import { StoreError } from './errors.ts';
 import { parseDigest } from './digest.ts';
+
+export interface StoreOptions {
+  /** Largest blob an upload may make; unlimited by default. */
+  readonly maxBlobBytes?: number;
+}
 
 export class ImageStore {
   readonly layout: Layout;
@@ -21,17 +27,19 @@ export class ImageStore {
   readonly #gc: GarbageCollector;
   /** One lock per repository: index.json updates, blob arrivals and GC of that repository. */
   readonly #repoLocks = new KeyedMutex();
+  /** What manifest pushes in progress are about to reference: GC keeps it. */
+  readonly #pins = new Pins();
 
-  private constructor(root: string) {
+  private constructor(root: string, options: StoreOptions) {
     this.layout = new Layout(root);
     this.blobs = new BlobStore(this.layout, this.#repoLocks);
-    this.uploads = new UploadStore(this.layout, this.blobs);
-    this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks);
-    this.#gc = new GarbageCollector(this.layout, this.blobs, this.uploads, this.manifests, this.#repoLocks);
+    this.uploads = new UploadStore(this.layout, this.blobs, options.maxBlobBytes);
+    this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks, this.#pins);
+    this.#gc = new GarbageCollector(this.layout, this.blobs, this.uploads, this.manifests, this.#repoLocks, this.#pins);
   }
 
-  static async open(root: string): Promise<ImageStore> {
-    const store = new ImageStore(root);
+  static async open(root: string, options: StoreOptions = {}): Promise<ImageStore> {
+    const store = new ImageStore(root, options);
     await store.layout.init();
     return store;
   }
@@ -85,6 +93,23 @@ export class ImageStore {
 
   async collectGarbage(options: GcOptions): Promise<GcReport> {
     return this.#gc.run(options);
+  }
+
+  /** What collectGarbage(options) would keep, with the reason, and what it would remove; deletes nothing. */
+  async planGarbage(options: GcOptions): Promise<RepositoryPlan[]> {
+    return this.#gc.plan(options);
+  }
+
+  /**
+   * Removes what writes killed mid-way left behind — temporary files inside repositories, layouts
+   * built aside, temp files among the upload sessions — whatever their age. For a registry
+   * starting on the store (no write of this process is in flight); sessions stay, resumable.
+   * Returns how many it removed.
+   */
+  async recover(): Promise<number> {
+    let removed = (await this.layout.sweepTemporary()) + (await this.uploads.sweepTemporary());
+    for (const name of await this.layout.listRepositories()) removed += await this.layout.sweepTemporary(name);
+    return removed;
   }
 
   async scrub(): Promise<ScrubReport> {

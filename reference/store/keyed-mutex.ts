@@ -24,6 +24,16 @@ export class KeyedMutex {
     }
   }
 
+  /**
+   * Runs `critical` only if nobody holds or waits for `key`; otherwise returns `busy` at once.
+   * Garbage collection uses it so that it never waits on a client: an upload session whose lock
+   * a stalled PATCH holds is in use, not idle.
+   */
+  async tryRun<T, B>(key: string, critical: () => Promise<T>, busy: B): Promise<T | B> {
+    if (this.#tails.has(key)) return busy;
+    return this.run(key, critical);
+  }
+
   /** Number of keys with a holder or waiters; lets tests see that nothing leaks. */
   get size(): number {
     return this.#tails.size;

@@ -13,12 +13,13 @@
  * name whose flattened form exceeds a file name's 255 bytes (each "/" becomes three characters)
  * is NAME_INVALID too: the file system could not hold its directory.
  */
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { NAME_MAX_LENGTH, NAME_PATTERN, TAG_PATTERN } from '../../spec/grammars.ts';
 import { IMAGE_LAYOUT_VERSION, OCI_INDEX } from '../../spec/media-types.ts';
 import { StoreError, isNotFound } from './errors.ts';
-import { createFileExclusive, writeFileAtomic } from './fs-atomic.ts';
+import { createFileExclusive, syncDirectory, TEMP_SUFFIX, writeFileAtomic, writeFileDurable } from './fs-atomic.ts';
 import type { ParsedDigest } from './digest.ts';
 
 export interface Descriptor {
@@ -36,6 +37,9 @@ export interface ImageIndex {
   mediaType: typeof OCI_INDEX;
   manifests: Descriptor[];
 }
+
+/** Repository layouts being built start with this: never a valid (encoded) repository name. */
+const ASIDE_PREFIX = '.new-';
 
 /** Longest file name (one path component) of ext4, xfs, btrfs and tmpfs, in bytes. */
 const FILE_NAME_MAX_BYTES = 255;
@@ -92,14 +96,54 @@ export class Layout {
     }
   }
 
-  /** Creates the repository's image layout if it does not exist yet. */
+  /**
+   * Creates the repository's image layout if it does not exist yet, atomically: the layout is
+   * built aside, in a directory whose name is no repository's, and renamed into place complete, so
+   * a kill at any instant leaves either no repository or a valid one. When the rename finds the
+   * directory there (another writer was first, or an older version left it without index.json),
+   * the missing files are created in place, never replacing one that exists.
+   */
   async ensureRepo(name: string): Promise<void> {
     if (await this.repoExists(name)) return;
     const dir = this.repoDir(name);
+    const aside = join(this.repositoriesDir, `${ASIDE_PREFIX}${randomUUID()}`);
+    const layoutFile = JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION });
+    try {
+      await mkdir(join(aside, 'blobs'), { recursive: true });
+      await writeFileDurable(join(aside, 'oci-layout'), layoutFile);
+      await writeFileDurable(join(aside, 'index.json'), serializeIndex(emptyIndex()));
+      await syncDirectory(aside);
+      await rename(aside, dir);
+      await syncDirectory(this.repositoriesDir);
+      return;
+    } catch (error) {
+      await rm(aside, { recursive: true, force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    }
     await mkdir(join(dir, 'blobs'), { recursive: true });
-    // Exclusive creation: a concurrent writer's index.json is never replaced by an empty one.
-    await createFileExclusive(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
+    await createFileExclusive(join(dir, 'oci-layout'), layoutFile);
     await createFileExclusive(join(dir, 'index.json'), serializeIndex(emptyIndex()));
+  }
+
+  /**
+   * Removes what killed writes left behind, older than `olderThanMs`: temporary files of atomic
+   * writes inside the repository `name`, or (without a name) layouts being built aside. Returns how
+   * many it removed.
+   */
+  async sweepTemporary(name?: string, olderThanMs = Infinity): Promise<number> {
+    const dir = name === undefined ? this.repositoriesDir : this.repoDir(name);
+    const stale = (entry: string): boolean => (name === undefined ? entry.startsWith(ASIDE_PREFIX) : entry.startsWith('.') && entry.endsWith(TEMP_SUFFIX));
+    let removed = 0;
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      if (!stale(entry)) continue;
+      const path = join(dir, entry);
+      const info = await lstat(path).catch(() => undefined);
+      if (!info || info.mtimeMs >= olderThanMs) continue;
+      await rm(path, { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
   }
 
   /** The repository's index.json, or undefined when the repository does not exist. */

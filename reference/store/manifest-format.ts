@@ -22,6 +22,9 @@ export interface ManifestSummary {
   readonly manifests: readonly Descriptor[];
 }
 
+/** Strict: a byte sequence that is not UTF-8 is an error, never replaced with U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function invalid(message: string): StoreError {
   return new StoreError('MANIFEST_INVALID', message);
 }
@@ -44,9 +47,15 @@ function bareMediaType(contentType: string | undefined): string {
 }
 
 export function parseManifest(body: Uint8Array, contentType: string | undefined): ManifestSummary {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw invalid('manifest is not valid UTF-8 (JSON exchanged between systems must be: RFC 8259 §8.1)');
+  }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(body).toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw invalid('manifest is not valid JSON');
   }

@@ -10,13 +10,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ANNOTATION_REF_NAME, MANIFEST_MAX_BYTES } from '../../spec/media-types.ts';
-import { setBounded } from './bounded.ts';
+import { BoundedMap } from './bounded.ts';
 import { StoreError, isNotFound, isStoreError } from './errors.ts';
 import { digestOf, parseDigest, type ParsedDigest } from './digest.ts';
 import { emptyIndex, validateName, validateTag, type Descriptor, type ImageIndex, type Layout } from './layout.ts';
 import { isNonDistributable, parseManifest, type ManifestSummary } from './manifest-format.ts';
 import type { BlobStore } from './blobs.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
+import type { Pins } from './pins.ts';
 
 export type Reference = { readonly kind: 'tag'; readonly tag: string } | { readonly kind: 'digest'; readonly digest: ParsedDigest };
 
@@ -35,15 +36,34 @@ export interface PutManifestResult {
 /**
  * Parsed manifests are immutable (content-addressed), so a bounded cache is always correct — keyed
  * by digest AND media type: a body without a mediaType field can be pushed as an image manifest
- * in one repository and as an index in another, and each must keep its own meaning.
+ * in one repository and as an index in another, and each must keep its own meaning. The budget
+ * counts descriptors (a few hundred bytes each): some tens of megabytes at most.
  */
-const SUMMARY_CACHE_ENTRIES = 10_000;
+const SUMMARY_CACHE_DESCRIPTORS = 100_000;
+
+/** Blobs of one manifest stat'ed at a time while checking that they exist. */
+const STAT_CONCURRENCY = 16;
 
 /** A reference is a tag or a digest, nothing else (spec "Pulling manifests"). */
 export function parseReference(reference: string): Reference {
   if (reference.includes(':')) return { kind: 'digest', digest: parseDigest(reference) };
   validateTag(reference);
   return { kind: 'tag', tag: reference };
+}
+
+/**
+ * A reference to look up (pull, delete). A tag that fails the grammar names no manifest: 404
+ * MANIFEST_UNKNOWN, as for any manifest the registry does not know (the official v1.1.1 suite
+ * pulls `.INVALID_MANIFEST_NAME` as its nonexistent manifest); only a PUT under it is refused as
+ * invalid. A malformed digest stays DIGEST_INVALID.
+ */
+function lookupReference(name: string, reference: string): Reference {
+  try {
+    return parseReference(reference);
+  } catch (error) {
+    if (!isStoreError(error, 'TAG_INVALID')) throw error;
+    throw new StoreError('MANIFEST_UNKNOWN', `no manifest can have the tag ${JSON.stringify(reference)} in repository ${name}`, { reference });
+  }
 }
 
 export function tagOf(entry: Descriptor): string | undefined {
@@ -54,12 +74,14 @@ export class ManifestStore {
   readonly #layout: Layout;
   readonly #blobs: BlobStore;
   readonly #repoLocks: KeyedMutex;
-  readonly #summaries = new Map<string, ManifestSummary>();
+  readonly #summaries = new BoundedMap<string, ManifestSummary>(SUMMARY_CACHE_DESCRIPTORS, (s) => 1 + s.blobs.length + s.manifests.length);
+  readonly #pins: Pins;
 
-  constructor(layout: Layout, blobs: BlobStore, repoLocks: KeyedMutex) {
+  constructor(layout: Layout, blobs: BlobStore, repoLocks: KeyedMutex, pins: Pins) {
     this.#layout = layout;
     this.#blobs = blobs;
     this.#repoLocks = repoLocks;
+    this.#pins = pins;
   }
 
   /**
@@ -83,16 +105,28 @@ export class ManifestStore {
     const summary = parseManifest(body, contentType);
     const tags = [...new Set(ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags)];
 
-    return this.#repoLocks.run(name, async () => {
-      await this.#layout.ensureRepo(name);
-      const index = (await this.#layout.readIndex(name)) ?? emptyIndex();
-      await this.#checkReferences(name, index, summary);
-      await this.#blobs.write(name, parseDigest(digest), body);
-      this.#cache(digest, summary.mediaType, summary);
-      const entry: Descriptor = { mediaType: summary.mediaType, digest, size: body.length };
-      await this.#layout.writeIndex(name, withManifest(index, entry, tags));
-      return { digest, subject: summary.subject, tags };
-    });
+    // Config and layers are checked without the repository's lock (a manifest may list tens of
+    // thousands); pinned first, so garbage collection cannot take one before index.json lists
+    // the manifest. Under the lock: only index.json, of a size independent of the manifest's.
+    const blobs = summary.blobs.filter((blob) => !isNonDistributable(blob)); // fetched from their urls, not from this registry
+    const hold = this.#pins.hold(name, blobs.map((blob) => blob.digest));
+    try {
+      const going = hold.claimed[0];
+      if (going !== undefined) throw new StoreError('MANIFEST_BLOB_UNKNOWN', `blob ${going} is being collected from repository ${name}`, { digest: going });
+      await this.#checkBlobs(name, blobs);
+      return await this.#repoLocks.run(name, async () => {
+        await this.#layout.ensureRepo(name);
+        const index = (await this.#layout.readIndex(name)) ?? emptyIndex();
+        checkChildren(name, index, summary);
+        await this.#blobs.write(name, parseDigest(digest), body);
+        this.#cache(digest, summary.mediaType, summary);
+        const entry: Descriptor = { mediaType: summary.mediaType, digest, size: body.length };
+        await this.#layout.writeIndex(name, withManifest(index, entry, tags));
+        return { digest, subject: summary.subject, tags };
+      });
+    } finally {
+      hold.release();
+    }
   }
 
   /** The manifest's bytes exactly as pushed, with its media type and digest. */
@@ -104,7 +138,7 @@ export class ManifestStore {
 
   /** The index.json entry a tag or digest names; MANIFEST_UNKNOWN when there is none. */
   async resolve(name: string, reference: string): Promise<StoredManifest> {
-    const ref = parseReference(reference);
+    const ref = lookupReference(name, reference);
     const index = await this.#layout.readIndex(name);
     const entry = index?.manifests.find((m) => (ref.kind === 'tag' ? tagOf(m) === ref.tag : m.digest === ref.digest.digest));
     if (!entry) throw new StoreError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${name}`, { reference });
@@ -116,7 +150,7 @@ export class ManifestStore {
    * docs/deviations.md#zots-early-storage-code). By tag: only that tag goes; the manifest stays, reachable by digest.
    */
   async delete(name: string, reference: string): Promise<void> {
-    const ref = parseReference(reference);
+    const ref = lookupReference(name, reference);
     await this.#repoLocks.run(name, async () => {
       const index = await this.#layout.readIndex(name);
       const unknown = new StoreError('MANIFEST_UNKNOWN', `manifest ${reference} unknown to repository ${name}`, { reference });
@@ -184,30 +218,29 @@ export class ManifestStore {
     }
   }
 
-  async #checkReferences(name: string, index: ImageIndex, summary: ManifestSummary): Promise<void> {
-    for (const blob of summary.blobs) {
-      if (isNonDistributable(blob)) continue; // fetched from its urls, not from this registry
-      let size: number;
-      try {
-        size = (await this.#blobs.stat(name, blob.digest)).size;
-      } catch (error) {
-        if (isStoreError(error, 'BLOB_UNKNOWN')) {
-          throw new StoreError('MANIFEST_BLOB_UNKNOWN', `blob ${blob.digest} unknown to repository ${name}`, { digest: blob.digest });
+  /** Every distinct blob stat'ed once, a few at a time; each descriptor's size must be the blob's. */
+  async #checkBlobs(name: string, descriptors: readonly Descriptor[]): Promise<void> {
+    const digests = [...new Set(descriptors.map((d) => d.digest))];
+    const sizes = new Map<string, number>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < digests.length) {
+        const digest = digests[next++] as string;
+        try {
+          sizes.set(digest, (await this.#blobs.stat(name, digest)).size);
+        } catch (error) {
+          if (isStoreError(error, 'BLOB_UNKNOWN')) {
+            throw new StoreError('MANIFEST_BLOB_UNKNOWN', `blob ${digest} unknown to repository ${name}`, { digest });
+          }
+          throw error;
         }
-        throw error;
       }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, digests.length) }, worker));
+    for (const blob of descriptors) {
+      const size = sizes.get(blob.digest);
       if (size !== blob.size) {
         throw new StoreError('MANIFEST_INVALID', `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`, { digest: blob.digest });
-      }
-    }
-    const present = new Map(index.manifests.map((m) => [m.digest, m.size]));
-    for (const child of summary.manifests) {
-      const size = present.get(child.digest);
-      if (size === undefined) {
-        throw new StoreError('MANIFEST_BLOB_UNKNOWN', `manifest ${child.digest} unknown to repository ${name}`, { digest: child.digest });
-      }
-      if (size !== child.size) {
-        throw new StoreError('MANIFEST_INVALID', `descriptor of ${child.digest} says ${child.size} bytes, the manifest has ${size}`, { digest: child.digest });
       }
     }
   }
@@ -222,7 +255,21 @@ export class ManifestStore {
   }
 
   #cache(digest: string, mediaType: string, summary: ManifestSummary): void {
-    setBounded(this.#summaries, cacheKey(digest, mediaType), summary, SUMMARY_CACHE_ENTRIES);
+    this.#summaries.set(cacheKey(digest, mediaType), summary);
+  }
+}
+
+/** An index's children must be manifests of the repository, with the sizes their descriptors give. */
+function checkChildren(name: string, index: ImageIndex, summary: ManifestSummary): void {
+  const present = new Map(index.manifests.map((m) => [m.digest, m.size]));
+  for (const child of summary.manifests) {
+    const size = present.get(child.digest);
+    if (size === undefined) {
+      throw new StoreError('MANIFEST_BLOB_UNKNOWN', `manifest ${child.digest} unknown to repository ${name}`, { digest: child.digest });
+    }
+    if (size !== child.size) {
+      throw new StoreError('MANIFEST_INVALID', `descriptor of ${child.digest} says ${child.size} bytes, the manifest has ${size}`, { digest: child.digest });
+    }
   }
 }
 
@@ -230,7 +277,7 @@ export class ManifestStore {
  * index.json after storing `entry` under `tags`: moved tags leave their old manifest behind as
  * an untagged entry (it stays pullable by digest); a manifest with no tag has one untagged entry.
  */
-function withManifest(index: ImageIndex, entry: Descriptor, tags: readonly string[]): ImageIndex {
+export function withManifest(index: ImageIndex, entry: Descriptor, tags: readonly string[]): ImageIndex {
   const moving = (m: Descriptor): boolean => {
     const tag = tagOf(m);
     return tag !== undefined && tags.includes(tag);

@@ -4,18 +4,20 @@
  * <root>/uploads/<id>/ — outside every blobs tree — as `data` plus `session.json`, which binds it
  * to one repository. Bytes are streamed to disk and hashed while streaming; the running hash is
  * kept in memory (bounded) and recomputed from the file after a restart or for another algorithm.
- * A chunk that fails half-way is truncated away, so a session is always a clean prefix.
+ * A chunk whose length disagrees with what it declared is truncated away; a chunk cut off by the
+ * client (or by the idle timeout) keeps the bytes that arrived, so the client can resume: either
+ * way a session is always a prefix of what the client sent.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { v4 as uuidv4, validate as isUuid } from 'uuid';
 import type { DigestAlgorithm } from '../../spec/grammars.ts';
-import { setBounded } from './bounded.ts';
-import { StoreError, isNotFound } from './errors.ts';
+import { BoundedMap } from './bounded.ts';
+import { StoreError, isNotFound, isStoreError } from './errors.ts';
 import { HashingCounter, digestFile, finishHash, isSupportedAlgorithm, parseDigest } from './digest.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
@@ -60,11 +62,15 @@ export class UploadStore {
   readonly #layout: Layout;
   readonly #blobs: BlobStore;
   readonly #locks = new KeyedMutex();
-  readonly #hashes = new Map<string, RunningHash>();
+  readonly #hashes = new BoundedMap<string, RunningHash>(MAX_RUNNING_HASHES);
 
-  constructor(layout: Layout, blobs: BlobStore) {
+  /** Largest blob an upload may make (BLOB_TOO_LARGE past it). */
+  readonly #maxBlobBytes: number;
+
+  constructor(layout: Layout, blobs: BlobStore, maxBlobBytes = Infinity) {
     this.#layout = layout;
     this.#blobs = blobs;
+    this.#maxBlobBytes = maxBlobBytes;
   }
 
   /** Opens a session (POST); `algorithm` is the spec's `digest-algorithm` parameter. */
@@ -136,7 +142,7 @@ export class UploadStore {
     validateName(name);
     const expected = parseDigest(digest);
     const temp = join(this.#layout.uploadsDir, `.whole-${uuidv4()}`);
-    const counter = new HashingCounter(createHash(expected.algorithm));
+    const counter = new HashingCounter(createHash(expected.algorithm), this.#maxBlobBytes);
     try {
       await pipeline(body, counter, createWriteStream(temp, { flags: 'wx' }));
       const actual = finishHash(expected.algorithm, counter.hash as Hash);
@@ -173,15 +179,45 @@ export class UploadStore {
     return files;
   }
 
-  /** Removes an expired session or temp file found by listFiles, under the session's lock. */
+  /**
+   * Removes upload sessions and stray temp files idle since before `cutoffMs` (garbage collection,
+   * and `serve`'s expiry of abandoned sessions); returns how many it removed.
+   */
+  async expireIdle(cutoffMs: number): Promise<number> {
+    let removed = 0;
+    for (const file of await this.listFiles()) {
+      if (file.mtimeMs < cutoffMs && (await this.expire(file, cutoffMs))) removed += 1;
+    }
+    return removed;
+  }
+
+  /** Removes every stray temp file among the sessions (start-up: no write is in flight); returns how many. */
+  async sweepTemporary(): Promise<number> {
+    let removed = 0;
+    for (const file of await this.listFiles()) {
+      if (!isUuid(file.id) && (await this.expire(file, Infinity))) removed += 1;
+    }
+    return removed;
+  }
+
+  /**
+   * Removes one session or temp file found by listFiles if it is still there and still idle.
+   * Never waits: a session whose lock is held (a PATCH in progress, however stalled) is in use,
+   * and is skipped.
+   */
   async expire(file: SessionFile, olderThanMs: number): Promise<boolean> {
-    return this.#locks.run(file.id, async () => {
-      const mtimeMs = await stat(activityFile(file.id, file.path)).then((s) => s.mtimeMs, () => 0);
-      if (mtimeMs >= olderThanMs) return false; // written to since it was listed
-      this.#hashes.delete(file.id);
-      await rm(file.path, { recursive: true, force: true });
-      return true;
-    });
+    return this.#locks.tryRun(
+      file.id,
+      async () => {
+        if (!(await lstat(file.path).then(() => true, () => false))) return false; // finished or cancelled since it was listed
+        const mtimeMs = await stat(activityFile(file.id, file.path)).then((s) => s.mtimeMs, () => 0);
+        if (mtimeMs >= olderThanMs) return false; // written to since it was listed
+        this.#hashes.delete(file.id);
+        await rm(file.path, { recursive: true, force: true });
+        return true;
+      },
+      false,
+    );
   }
 
   async #append(id: string, session: SessionRecord, body: Readable, range: ChunkRange): Promise<number> {
@@ -197,9 +233,13 @@ export class UploadStore {
       body.resume();
       throw new StoreError('UPLOAD_INVALID', 'Content-Range and Content-Length disagree', { range });
     }
+    if (declared !== undefined && size + declared > this.#maxBlobBytes) {
+      body.resume();
+      throw new StoreError('BLOB_TOO_LARGE', `a chunk of ${declared} bytes would make the blob larger than ${this.#maxBlobBytes} bytes`, { limit: this.#maxBlobBytes });
+    }
     const running = this.#hashAt(id, session, size);
     const before = running?.hash.copy();
-    const counter = new HashingCounter(running?.hash);
+    const counter = new HashingCounter(running?.hash, this.#maxBlobBytes - size);
     const rollback = async (): Promise<void> => {
       await truncate(data, size);
       if (running && before) running.hash = before;
@@ -207,7 +247,16 @@ export class UploadStore {
     try {
       await pipeline(body, counter, createWriteStream(data, { flags: 'a' }));
     } catch (error) {
-      await rollback();
+      if (isStoreError(error, 'BLOB_TOO_LARGE')) {
+        await rollback();
+        throw error;
+      }
+      // Cut off (the client went away, or stalled past the idle timeout): the bytes that reached
+      // the disk stay, so the client can ask for the session's Range and resume from there. The
+      // running hash is kept only if it covers exactly those bytes.
+      const kept = (await stat(data)).size;
+      if (running && kept === size + counter.bytes) running.offset = kept;
+      else this.#hashes.delete(id);
       throw error;
     }
     if (declared !== undefined && counter.bytes !== declared) {
@@ -230,7 +279,7 @@ export class UploadStore {
   }
 
   #remember(id: string, running: RunningHash): void {
-    setBounded(this.#hashes, id, running, MAX_RUNNING_HASHES);
+    this.#hashes.set(id, running);
   }
 
   async #session(name: string, id: string): Promise<SessionRecord> {

@@ -274,7 +274,7 @@ t.test('grace period: idle upload sessions and temp files are removed, fresh one
 
 t.test('an empty store and a store with only uploads', async (t) => {
   const { store } = await openTestStore(t);
-  t.same(await store.collectGarbage(EAGER_UNTAGGED), { repositories: 0, manifestsRemoved: [], blobsRemoved: [], uploadsRemoved: 0, bytesFreed: 0 }, 'nothing to do');
+  t.same(await store.collectGarbage(EAGER_UNTAGGED), { repositories: 0, manifestsRemoved: [], blobsRemoved: [], uploadsRemoved: 0, temporaryRemoved: 0, bytesFreed: 0 }, 'nothing to do');
   await store.uploads.create(R);
   t.same((await store.collectGarbage(EAGER)).uploadsRemoved, 1, 'a session with a future clock is idle');
 });

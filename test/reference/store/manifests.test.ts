@@ -49,7 +49,8 @@ t.test('put by tag and by digest, get byte-exact with the media type', async (t)
   await rejectsKind(t, store.manifests.get(R, wrong), 'MANIFEST_UNKNOWN', 'nothing stored under the wrong digest');
   await rejectsKind(t, store.manifests.get(R, 'nope'), 'MANIFEST_UNKNOWN', 'unknown tag');
   await rejectsKind(t, store.manifests.get('man/missing', 'v1'), 'MANIFEST_UNKNOWN', 'unknown repository');
-  await rejectsKind(t, store.manifests.get(R, '-bad'), 'TAG_INVALID', 'malformed tag');
+  await rejectsKind(t, store.manifests.get(R, '-bad'), 'MANIFEST_UNKNOWN', 'a malformed tag names no manifest (the official v1.1.1 suite pulls one as its nonexistent manifest)');
+  await rejectsKind(t, store.manifests.delete(R, '.INVALID_MANIFEST_NAME'), 'MANIFEST_UNKNOWN', 'nor can it be deleted');
   await rejectsKind(t, store.manifests.get(R, 'sha256:xyz'), 'DIGEST_INVALID', 'malformed digest');
   await rejectsKind(t, store.manifests.put(R, 'bad tag', OCI_MANIFEST, image.manifest.bytes), 'TAG_INVALID', 'put with a malformed tag');
 });
