@@ -1,85 +1,29 @@
 /**
- * `touchstone serve | gc | scrub`: the reference registry's command line.
- *   serve  [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]
- *          [--gc-interval S] [--gc-grace S] [--gc-delete-untagged] [--quiet]
- *          [--fault NAME]… [--list-faults]                 deviations for the fault catalog
+ * `touchstone serve | gc | scrub`: the reference registry's command line (serve: reference/serve.ts).
  *   gc     --root DIR [--grace S] [--delete-untagged]   offline; stop the server first
  *   scrub  --root DIR                                  exits 1 when anything is damaged
+ * gc and scrub refuse a --root that holds no store, instead of creating one and reporting nothing.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { startRegistry, DEFAULT_GC_GRACE_MS } from './registry.ts';
+import { stat } from 'node:fs/promises';
+import { DEFAULT_GC_GRACE_MS } from './registry.ts';
 import { ImageStore } from './store/image-store.ts';
-import { FAULT_CATALOG, isFaultName, type FaultName } from './faults/catalog.ts';
+import { SERVE_USAGE, serve } from './serve.ts';
+import { UsageError, seconds } from './cli-values.ts';
 
 const USAGE = `usage:
-  touchstone serve [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]
-                   [--gc-interval SECONDS] [--gc-grace SECONDS] [--gc-delete-untagged] [--quiet]
-                   [--fault NAME]... [--list-faults]
+  ${SERVE_USAGE}
   touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
   touchstone scrub --root DIR`;
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-function seconds(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${flag} needs a number of seconds, got ${value}`);
-  return number * 1000;
-}
-
-/** Starts the registry; false when it only listed the faults. */
-async function serve(args: string[]): Promise<boolean> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string', default: '5000' },
-      host: { type: 'string', default: '127.0.0.1' },
-      root: { type: 'string', default: './data' },
-      'no-delete': { type: 'boolean', default: false },
-      'auto-mount': { type: 'boolean', default: false },
-      'gc-interval': { type: 'string' },
-      'gc-grace': { type: 'string' },
-      'gc-delete-untagged': { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      fault: { type: 'string', multiple: true, default: [] },
-      'list-faults': { type: 'boolean', default: false },
-    },
-  });
-  if (values['list-faults']) {
-    for (const [name, mirrors] of Object.entries(FAULT_CATALOG)) process.stdout.write(`${name.padEnd(30)} ${mirrors}\n`);
-    return false;
-  }
-  const faults: FaultName[] = [];
-  for (const name of values.fault) {
-    if (!isFaultName(name)) throw new UsageError(`unknown fault ${name} (see --list-faults)`);
-    faults.push(name);
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number, got ${values.port}`);
-  const deletes = !values['no-delete'];
-  const registry = await startRegistry({
-    root: resolve(values.root),
-    host: values.host,
-    port,
-    deletes: { manifests: deletes, tags: deletes, blobs: deletes },
-    autoMount: values['auto-mount'],
-    gcIntervalMs: seconds(values['gc-interval'], '--gc-interval'),
-    gcGraceMs: seconds(values['gc-grace'], '--gc-grace') ?? DEFAULT_GC_GRACE_MS,
-    gcDeleteUntagged: values['gc-delete-untagged'],
-    ...(values.quiet ? { log: () => undefined } : {}),
-    faults,
-  });
-  const faultNote = faults.length > 0 ? ` with faults: ${faults.join(', ')}` : '';
-  process.stderr.write(`touchstone registry listening on ${registry.url} (store: ${resolve(values.root)})${faultNote}\n`);
-  const stop = (): void => {
-    void registry.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return true;
+/** Opens the store at an existing root, which must hold one (a repositories/ directory). */
+async function existingStore(root: string | undefined, command: string): Promise<ImageStore> {
+  if (root === undefined) throw new UsageError(`${command} needs --root DIR`);
+  const dir = resolve(root);
+  const isStore = await stat(resolve(dir, 'repositories')).then((info) => info.isDirectory(), () => false);
+  if (!isStore) throw new UsageError(`${command}: ${dir} holds no touchstone store (no repositories/ directory); nothing to ${command}`);
+  return ImageStore.open(dir);
 }
 
 async function gc(args: string[]): Promise<number> {
@@ -87,8 +31,7 @@ async function gc(args: string[]): Promise<number> {
     args,
     options: { root: { type: 'string' }, grace: { type: 'string' }, 'delete-untagged': { type: 'boolean', default: false } },
   });
-  if (values.root === undefined) throw new UsageError('gc needs --root DIR');
-  const store = await ImageStore.open(resolve(values.root));
+  const store = await existingStore(values.root, 'gc');
   const report = await store.collectGarbage({
     graceMs: seconds(values.grace, '--grace') ?? DEFAULT_GC_GRACE_MS,
     deleteUntagged: values['delete-untagged'],
@@ -96,15 +39,14 @@ async function gc(args: string[]): Promise<number> {
   for (const item of report.manifestsRemoved) process.stdout.write(`removed manifest ${item}\n`);
   for (const item of report.blobsRemoved) process.stdout.write(`removed blob ${item}\n`);
   process.stdout.write(
-    `gc: ${report.repositories} repositories, ${report.manifestsRemoved.length} manifests, ${report.blobsRemoved.length} blobs (${report.bytesFreed} bytes), ${report.uploadsRemoved} uploads removed\n`,
+    `gc: ${report.repositories} repositories, ${report.manifestsRemoved.length} manifests, ${report.blobsRemoved.length} blobs (${report.bytesFreed} bytes), ${report.uploadsRemoved} uploads, ${report.temporaryRemoved} temporary files removed\n`,
   );
   return 0;
 }
 
 async function scrubCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { root: { type: 'string' } } });
-  if (values.root === undefined) throw new UsageError('scrub needs --root DIR');
-  const store = await ImageStore.open(resolve(values.root));
+  const store = await existingStore(values.root, 'scrub');
   const report = await store.scrub();
   for (const p of report.problems) process.stdout.write(`DAMAGED ${p.repository} ${p.item}: ${p.problem}\n`);
   process.stdout.write(`scrub: ${report.repositories} repositories, ${report.blobs} blobs, ${report.manifests} manifests checked, ${report.problems.length} problems\n`);

@@ -1,13 +1,20 @@
 /**
  * The reference registry put together: an image store (reference/store), its HTTP front
- * (reference/http), optional periodic garbage collection, and — only when asked for — the fault
- * layer around both (reference/faults). Used by `touchstone serve`, by the conformance suite's
- * embedded target and by the tests (which listen on 127.0.0.1 port 0).
+ * (reference/http), the periodic work a store needs — expiring abandoned upload sessions, and
+ * garbage collection when asked for — and, only when asked for, the fault layer around both
+ * (reference/faults). Used by `touchstone serve`, by the conformance suite's embedded target and
+ * by the tests (which listen on 127.0.0.1 port 0).
+ *
+ * Every request is bounded in time and memory: a connection idle for `idleTimeoutMs` (no byte of
+ * headers or body, no byte taken by the client) is closed — an upload cut off this way keeps what
+ * arrived; uploads streaming at once and manifest bytes held at once are capped (429 above).
+ * Closing drains: no new connection is accepted, requests in flight get up to `drainMs` to finish.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ImageStore } from './store/image-store.ts';
 import { createRegistryHandler } from './http/router.ts';
+import { Limits } from './http/limits.ts';
 import type { RegistryConfig, RequestLog } from './http/context.ts';
 import { FaultSet, type FaultName } from './faults/catalog.ts';
 import { injectStoreFaults } from './faults/store.ts';
@@ -20,11 +27,24 @@ export interface RegistryOptions {
   readonly port?: number;
   readonly deletes?: Partial<RegistryConfig['deletes']>;
   readonly autoMount?: boolean;
+  /** Referrers per page (default 20: a subject with a few dozen referrers spans pages). */
   readonly referrersPageSize?: number;
+  /** Most tags in one page, with `n` or without (default 1000). */
+  readonly tagsPageSize?: number;
   readonly gcGraceMs?: number;
   readonly gcDeleteUntagged?: boolean;
   /** Run GC every this many milliseconds; off when absent. */
   readonly gcIntervalMs?: number;
+  /** Upload sessions idle this long are removed, GC or not (default one hour; 0: never). */
+  readonly uploadExpiryMs?: number;
+  /** A connection with no traffic for this long is closed (default 60 s). */
+  readonly idleTimeoutMs?: number;
+  /** Blob uploads streaming at once (default 256). */
+  readonly maxUploads?: number;
+  /** Manifest bytes held in memory at once (default 64 MiB: sixteen 4 MiB manifests). */
+  readonly maxManifestMemory?: number;
+  /** Largest blob an upload may make (default 64 GiB). */
+  readonly maxBlobBytes?: number;
   readonly log?: (entry: RequestLog) => void;
   /**
    * Faults from the catalog (reference/faults/catalog.ts): names to switch on, or a FaultSet the
@@ -37,16 +57,36 @@ export interface RunningRegistry {
   readonly url: string;
   readonly store: ImageStore;
   readonly server: Server;
+  readonly config: RegistryConfig;
   /** The active faults, when the registry was started with the fault layer. */
   readonly faults: FaultSet | undefined;
+  /** What start-up removed that killed writes had left behind. */
+  readonly recovered: number;
+  /** Stops at once: every connection is cut. */
   close(): Promise<void>;
+  /**
+   * Stops accepting, lets requests in flight finish for up to `drainMs`, then cuts what is left.
+   * Resolves with how many requests finished while draining and how many were cut.
+   */
+  drain(drainMs: number): Promise<{ finished: number; cut: number }>;
 }
 
 /** Default grace period: one hour, like zot's gcDelay (docs/gc.md#grace-period). */
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 
+export const DEFAULTS = {
+  referrersPageSize: 20,
+  tagsPageSize: 1000,
+  uploadExpiryMs: 60 * 60 * 1000,
+  idleTimeoutMs: 60_000,
+  maxUploads: 256,
+  maxManifestMemory: 64 * 1024 * 1024,
+  maxBlobBytes: 64 * 1024 ** 3,
+} as const;
+
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
-  const store = await ImageStore.open(options.root);
+  const store = await ImageStore.open(options.root, { maxBlobBytes: options.maxBlobBytes ?? DEFAULTS.maxBlobBytes });
+  const recovered = await store.recover();
   const faults = options.faults === undefined ? undefined : options.faults instanceof FaultSet ? options.faults : new FaultSet(options.faults);
   if (faults) {
     injectStoreFaults(store, faults);
@@ -56,13 +96,23 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     store,
     deletes: { manifests: true, tags: true, blobs: true, ...options.deletes },
     autoMount: options.autoMount ?? false,
-    referrersPageSize: options.referrersPageSize ?? 500,
+    pages: { referrers: options.referrersPageSize ?? DEFAULTS.referrersPageSize, tags: options.tagsPageSize ?? DEFAULTS.tagsPageSize },
+    limits: new Limits({ uploads: options.maxUploads ?? DEFAULTS.maxUploads, manifestBytes: options.maxManifestMemory ?? DEFAULTS.maxManifestMemory }),
     gc: { graceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS, deleteUntagged: options.gcDeleteUntagged ?? false },
     log: options.log ?? ((entry) => process.stdout.write(`${JSON.stringify(entry)}\n`)),
   };
   const handler = createRegistryHandler(config);
-  // No overall request timeout: a large blob may take long; headers must still arrive promptly.
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, faults ? withHttpFaults(handler, store, faults) : handler);
+  const idleMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
+  // No overall request timeout (a large blob may take long), but no connection may sit idle.
+  const server = createServer({ requestTimeout: 0, headersTimeout: idleMs, keepAliveTimeout: Math.min(5_000, idleMs) }, faults ? withHttpFaults(handler, store, faults) : handler);
+  server.setTimeout(idleMs, (socket) => socket.destroy());
+  let inFlight = 0;
+  server.on('request', (_req, res) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -70,32 +120,62 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       resolve();
     });
   });
-  let timer: NodeJS.Timeout | undefined;
-  if (options.gcIntervalMs !== undefined) {
-    let running = false;
-    timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      store
-        .collectGarbage(config.gc)
-        .catch((error: unknown) => process.stderr.write(`gc failed: ${String(error)}\n`))
-        .finally(() => {
-          running = false;
-        });
-    }, options.gcIntervalMs);
-    timer.unref();
-  }
+  const timers = [
+    options.gcIntervalMs === undefined ? undefined : every(options.gcIntervalMs, 'gc', () => store.collectGarbage(config.gc)),
+    (options.uploadExpiryMs ?? DEFAULTS.uploadExpiryMs) === 0 ? undefined : expireUploads(store, options.uploadExpiryMs ?? DEFAULTS.uploadExpiryMs),
+  ];
+  const stopTimers = (): void => {
+    for (const timer of timers) clearInterval(timer);
+  };
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
     store,
     server,
+    config,
     faults,
+    recovered,
     close: async () => {
-      clearInterval(timer);
+      stopTimers();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+    drain: async (drainMs) => {
+      stopTimers();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const before = inFlight;
+      const deadline = Date.now() + drainMs;
+      while (inFlight > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        server.closeIdleConnections();
+      }
+      const cut = inFlight;
+      server.closeAllConnections();
+      await closed;
+      return { finished: before - cut, cut };
+    },
   };
+}
+
+/** Runs `task` every `ms`, never two at once, never keeping the process alive. */
+function every(ms: number, what: string, task: () => Promise<unknown>): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch((error: unknown) => process.stderr.write(`${what} failed: ${String(error)}\n`))
+      .finally(() => {
+        running = false;
+      });
+  }, ms);
+  timer.unref();
+  return timer;
+}
+
+/** Abandoned upload sessions go after `expiryMs` idle, checked ten times per expiry period (at most every ten minutes). */
+function expireUploads(store: ImageStore, expiryMs: number): NodeJS.Timeout {
+  return every(Math.min(expiryMs / 10, 10 * 60_000), 'upload expiry', () => store.uploads.expireIdle(Date.now() - expiryMs));
 }

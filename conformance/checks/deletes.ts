@@ -9,7 +9,7 @@
  * "deletion only by manifest", a 400/405 to a tag delete is only a SHOULD-level warning (its code
  * SHOULD be UNSUPPORTED: CNCF Distribution 2.8.2 answers DIGEST_INVALID) and the tag semantics are
  * skipped. A blob delete is 202 then 404; an unknown blob 404; a blob a manifest still references
- * may be refused (the reference answers 403 DENIED), but a 202 must really delete it. A manifest or
+ * may be refused (the reference answers 405 DENIED), but a 202 must really delete it. A manifest or
  * blob delete answered 400/405 on a registry declared to support it fails, suggesting the flag.
  */
 import { CheckFailure } from '../client/errors.ts';

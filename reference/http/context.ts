@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ImageStore } from '../store/image-store.ts';
 import type { GcOptions } from '../store/gc.ts';
+import type { Limits } from './limits.ts';
 
 export interface RequestLog {
   readonly time: string;
@@ -22,8 +23,10 @@ export interface RegistryConfig {
   readonly deletes: { readonly manifests: boolean; readonly tags: boolean; readonly blobs: boolean };
   /** Mount without `from` searches every repository (spec "automatic content discovery"). */
   readonly autoMount: boolean;
-  /** Referrers per page before a Link header points at the next one. */
-  readonly referrersPageSize: number;
+  /** Most entries of one page before a Link header points at the next: referrers, and tags when `n` is absent or larger. */
+  readonly pages: { readonly referrers: number; readonly tags: number };
+  /** Uploads streaming and manifest bytes held at once: 429 above them. */
+  readonly limits: Limits;
   /** What POST /_touchstone/gc collects. */
   readonly gc: Omit<GcOptions, 'now'>;
   readonly log: (entry: RequestLog) => void;

@@ -17,7 +17,8 @@ export type HttpErrorKind =
   | 'CONTENT_RANGE_INVALID'
   | 'PAGINATION_INVALID'
   | 'PARAMETER_INVALID'
-  | 'RANGE_NOT_SATISFIABLE';
+  | 'RANGE_NOT_SATISFIABLE'
+  | 'TOO_MANY_REQUESTS';
 
 export interface ErrorEntry {
   readonly code: ErrorCode;
@@ -35,7 +36,7 @@ export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
   DIGEST_MISMATCH: { code: 'DIGEST_INVALID', status: 400, why: 'content does not match the digest given (end-6, end-7)' },
   DIGEST_MISSING: { code: 'DIGEST_INVALID', status: 400, why: 'PUT closing an upload without ?digest= (end-6)' },
   BLOB_UNKNOWN: { code: 'BLOB_UNKNOWN', status: 404, why: 'end-2, end-10' },
-  BLOB_REFERENCED: { code: 'DENIED', status: 403, why: 'a manifest still references the blob; delete it first' },
+  BLOB_REFERENCED: { code: 'DENIED', status: 405, why: 'a manifest still references the blob (named in detail); delete the manifest first. 405 is among the answers clients and the official suite accept for a blob delete (end-10)' },
   UPLOAD_UNKNOWN: { code: 'BLOB_UPLOAD_UNKNOWN', status: 404, why: 'end-5, end-6, end-13, end-14' },
   UPLOAD_INVALID: { code: 'BLOB_UPLOAD_INVALID', status: 400, why: 'chunk length disagrees with Content-Range/Content-Length' },
   UPLOAD_OUT_OF_ORDER: { code: 'BLOB_UPLOAD_INVALID', status: 416, why: 'chunk not starting at the current size MUST get 416' },
@@ -44,6 +45,7 @@ export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
   MANIFEST_INVALID: { code: 'MANIFEST_INVALID', status: 400, why: 'end-7' },
   MANIFEST_BLOB_UNKNOWN: { code: 'MANIFEST_BLOB_UNKNOWN', status: 400, why: 'config, layer or child missing (end-7)' },
   MANIFEST_TOO_LARGE: { code: 'SIZE_INVALID', status: 413, why: 'manifest above 4 MiB: 413 (end-7)' },
+  BLOB_TOO_LARGE: { code: 'SIZE_INVALID', status: 413, why: 'an upload that would make the blob larger than the registry\'s maximum blob size' },
   DELETE_DISABLED: { code: 'UNSUPPORTED', status: 405, why: 'deletes disabled by configuration (end-9, end-10)' },
   METHOD_NOT_ALLOWED: { code: 'UNSUPPORTED', status: 405, why: 'method not defined for this endpoint' },
   ROUTE_UNKNOWN: { code: 'NAME_UNKNOWN', status: 404, why: 'no endpoint at this path' },
@@ -51,6 +53,7 @@ export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
   PAGINATION_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'n is not a non-negative integer; the closed code set has no pagination code' },
   PARAMETER_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a parameter of the registry\'s own admin endpoint is malformed' },
   RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, why: 'Range outside the blob (RFC 9110 §15.5.17)' },
+  TOO_MANY_REQUESTS: { code: 'TOOMANYREQUESTS', status: 429, why: 'more uploads or manifest bytes at once than the registry takes; Retry-After says when to try again (code-14)' },
 };
 
 export class HttpError extends Error {

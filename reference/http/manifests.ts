@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { MANIFEST_MAX_BYTES } from '../../spec/media-types.ts';
-import { parseReference, type StoredManifest } from '../store/manifests.ts';
+import type { PutManifestResult, StoredManifest } from '../store/manifests.ts';
 import { HttpError } from './errors.ts';
 import { sendEmpty } from './respond.ts';
 import type { Context } from './context.ts';
@@ -25,9 +25,22 @@ export async function getManifest(ctx: Context): Promise<void> {
 }
 
 export async function putManifest(ctx: Context): Promise<void> {
-  const body = await readLimited(ctx.req, MANIFEST_MAX_BYTES);
-  const extraTags = ctx.url.searchParams.getAll('tag');
-  const result = await ctx.config.store.manifests.put(ctx.name, ctx.ref, ctx.req.headers['content-type'], body, extraTags);
+  const length = Number(ctx.req.headers['content-length'] ?? MANIFEST_MAX_BYTES);
+  const declared = Number.isSafeInteger(length) && length >= 0 ? length : MANIFEST_MAX_BYTES;
+  if (declared > MANIFEST_MAX_BYTES) {
+    ctx.req.resume();
+    throw tooLarge(MANIFEST_MAX_BYTES);
+  }
+  // The body is held whole to be validated: it counts against the registry's manifest memory.
+  const release = ctx.config.limits.manifest(declared);
+  let result: PutManifestResult;
+  try {
+    const body = await readLimited(ctx.req, MANIFEST_MAX_BYTES);
+    result = await ctx.config.store.manifests.put(ctx.name, ctx.ref, ctx.req.headers['content-type'], body, extraTagsOf(ctx));
+  } finally {
+    release();
+  }
+  const extraTags = extraTagsOf(ctx);
   const headers: Record<string, string | string[]> = {
     Location: `/v2/${ctx.name}/manifests/${result.digest}`,
     'Docker-Content-Digest': result.digest,
@@ -39,7 +52,7 @@ export async function putManifest(ctx: Context): Promise<void> {
 
 export async function deleteManifest(ctx: Context): Promise<void> {
   const { deletes } = ctx.config;
-  const byDigest = parseReference(ctx.ref).kind === 'digest';
+  const byDigest = ctx.ref.includes(':'); // a digest always has one, a tag never
   if (byDigest ? !deletes.manifests : !deletes.tags) {
     throw new HttpError('DELETE_DISABLED', byDigest ? 'manifest deletion is disabled on this registry' : 'tag deletion is disabled on this registry');
   }
@@ -47,18 +60,20 @@ export async function deleteManifest(ctx: Context): Promise<void> {
   sendEmpty(ctx.res, 202);
 }
 
+function extraTagsOf(ctx: Context): string[] {
+  return ctx.url.searchParams.getAll('tag');
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { limit }, { Connection: 'close' });
+}
+
 /**
  * Reads a request body of at most `limit` bytes; MANIFEST_TOO_LARGE (413) past it. The rest of an
  * oversized body is drained, not buffered, and the connection closed after the answer.
  */
 function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (): HttpError => new HttpError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { limit }, { Connection: 'close' });
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      req.resume();
-      reject(tooLarge());
-      return;
-    }
     const chunks: Buffer[] = [];
     let total = 0;
     req.on('data', (chunk: Buffer) => {
@@ -69,7 +84,7 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
         return;
       }
       chunks.length = 0;
-      reject(tooLarge());
+      reject(tooLarge(limit));
     });
     req.on('end', () => {
       if (total <= limit) resolve(Buffer.concat(chunks));

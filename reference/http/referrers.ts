@@ -14,7 +14,7 @@ export async function listReferrers(ctx: Context): Promise<void> {
   const after = query.get('last');
   const all = await ctx.config.store.manifests.referrers(ctx.name, ctx.ref, artifactType);
   const remaining = after === null ? all : all.filter((d) => d.digest > after);
-  const size = ctx.config.referrersPageSize;
+  const size = ctx.config.pages.referrers;
   const page = remaining.slice(0, size);
   const headers: Record<string, string> = {};
   if (artifactType !== undefined) headers['OCI-Filters-Applied'] = 'artifactType';

@@ -6,6 +6,7 @@
  * layers composed around the registry, a request log) which resource and endpoint a request is for.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { getBase } from './base.ts';
 import { deleteBlob, getBlob } from './blobs.ts';
 import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './uploads.ts';
@@ -97,20 +98,28 @@ function parseTarget(target: string): URL {
   }
 }
 
+/**
+ * Where the previous request on a connection ended, in bytes read and written: Node has often read
+ * a request's headers and body before the handler runs, so counting from there would log 0.
+ */
+const connectionMarks = new WeakMap<Socket, { read: number; written: number }>();
+
 export function createRegistryHandler(config: RegistryConfig): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = performance.now();
     const socket = req.socket;
-    const readBefore = socket.bytesRead;
-    const writtenBefore = socket.bytesWritten;
+    const mark = connectionMarks.get(socket) ?? { read: 0, written: 0 };
+    const path = req.url ?? '';
     res.on('close', () => {
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      connectionMarks.set(socket, now);
       config.log({
         time: new Date().toISOString(),
         method: req.method ?? '',
-        path: req.url ?? '',
+        path,
         status: res.statusCode,
-        bytesIn: socket.bytesRead - readBefore,
-        bytesOut: socket.bytesWritten - writtenBefore,
+        bytesIn: now.read - mark.read,
+        bytesOut: now.written - mark.written,
         ms: Math.round((performance.now() - started) * 100) / 100,
       });
     });

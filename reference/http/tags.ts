@@ -1,7 +1,9 @@
 /**
  * GET /v2/<name>/tags/list[?n=&last=] (spec end-8a/b, "Listing tags"): tags in lexical order;
  * `n` caps the page, `last` is exclusive, n=0 gives an empty list, and a Link header with
- * rel="next" points at the next page while more remain.
+ * rel="next" points at the next page while more remain. A page never holds more than the
+ * registry's page size, with `n` or without: "the presence of the Link header communicates to
+ * the client that the entire result set has not been returned".
  */
 import { HttpError } from './errors.ts';
 import { sendJson } from './respond.ts';
@@ -15,11 +17,12 @@ export async function listTags(ctx: Context): Promise<void> {
   const last = query.get('last');
   const all = await ctx.config.store.manifests.tags(ctx.name);
   const after = last === null ? all : all.filter((tag) => tag > last);
-  const page = n === undefined ? after : after.slice(0, n);
+  const page = after.slice(0, Math.min(n ?? Infinity, ctx.config.pages.tags));
   const headers: Record<string, string> = {};
   const lastOnPage = page.at(-1);
-  if (n !== undefined && lastOnPage !== undefined && after.length > page.length) {
-    headers.Link = `</v2/${ctx.name}/tags/list?n=${n}&last=${encodeURIComponent(lastOnPage)}>; rel="next"`;
+  if (lastOnPage !== undefined && after.length > page.length) {
+    const next = new URLSearchParams({ ...(n !== undefined ? { n: String(n) } : {}), last: lastOnPage });
+    headers.Link = `</v2/${ctx.name}/tags/list?${next.toString()}>; rel="next"`;
   }
   sendJson(ctx.res, 200, { name: ctx.name, tags: page }, headers);
 }

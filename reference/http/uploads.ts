@@ -40,7 +40,7 @@ export async function startUpload(ctx: Context): Promise<void> {
   }
   const digest = query.get('digest');
   if (digest !== null && mount === null) {
-    await store.uploads.putWhole(ctx.name, digest, ctx.req);
+    await streaming(ctx, () => store.uploads.putWhole(ctx.name, digest, ctx.req));
     blobCreated(ctx, digest);
     return;
   }
@@ -54,7 +54,7 @@ export async function getUpload(ctx: Context): Promise<void> {
 }
 
 export async function patchUpload(ctx: Context): Promise<void> {
-  const size = await withProgressOnError(ctx, () => ctx.config.store.uploads.append(ctx.name, ctx.ref, ctx.req, chunkRange(ctx.req)));
+  const size = await streaming(ctx, () => withProgressOnError(ctx, () => ctx.config.store.uploads.append(ctx.name, ctx.ref, ctx.req, chunkRange(ctx.req))));
   sendEmpty(ctx.res, 202, sessionHeaders(ctx, ctx.ref, size));
 }
 
@@ -63,13 +63,24 @@ export async function putUpload(ctx: Context): Promise<void> {
   if (digest === null) throw new HttpError('DIGEST_MISSING', 'closing an upload needs ?digest=<digest of the whole blob>');
   const body = hasBody(ctx.req) ? ctx.req : undefined;
   const range = body ? chunkRange(ctx.req) : {};
-  await withProgressOnError(ctx, () => ctx.config.store.uploads.finish(ctx.name, ctx.ref, digest, body, range));
+  const finish = (): Promise<number> => withProgressOnError(ctx, () => ctx.config.store.uploads.finish(ctx.name, ctx.ref, digest, body, range));
+  await (body ? streaming(ctx, finish) : finish());
   blobCreated(ctx, digest);
 }
 
 export async function cancelUpload(ctx: Context): Promise<void> {
   await ctx.config.store.uploads.cancel(ctx.name, ctx.ref);
   sendEmpty(ctx.res, 204);
+}
+
+/** A request that streams blob bytes holds one of the registry's upload slots while it does (429 when none is free). */
+async function streaming<T>(ctx: Context, step: () => Promise<T>): Promise<T> {
+  const release = ctx.config.limits.upload();
+  try {
+    return await step();
+  } finally {
+    release();
+  }
 }
 
 /** On 416 the client needs to know where to resume: Location and Range of the session. */

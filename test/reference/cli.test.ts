@@ -54,7 +54,7 @@ t.test('gc --grace 0 removes unreferenced blobs and prints a summary', async (t)
   const run = await cli(['gc', '--root', root, '--grace', '0']);
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr})`);
   t.match(run.stdout, `removed blob ${R}@${loose.digest}\n`, 'names the removed blob');
-  t.match(run.stdout, /^gc: 1 repositories, 0 manifests, 1 blobs \(29 bytes\), 0 uploads removed$/m, 'summary line');
+  t.match(run.stdout, /^gc: 1 repositories, 0 manifests, 1 blobs \(29 bytes\), 0 uploads, 0 temporary files removed$/m, 'summary line');
   t.notMatch(run.stdout, /removed manifest/, 'no manifest removed without --delete-untagged');
   const store = await ImageStore.open(root);
   t.notOk(await store.blobs.has(R, loose.digest), 'the loose blob is gone from disk');
@@ -68,7 +68,7 @@ t.test('gc --grace 0 --delete-untagged removes the untagged manifest too', async
   const run = await cli(['gc', '--root', root, '--grace', '0', '--delete-untagged']);
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr})`);
   t.match(run.stdout, `removed manifest ${R}@${untagged.manifest.digest}\n`, 'names the removed manifest');
-  t.match(run.stdout, /^gc: 1 repositories, 1 manifests, 5 blobs \(\d+ bytes\), 0 uploads removed$/m, 'summary: the manifest, its 3 blobs, its own blob and the loose one');
+  t.match(run.stdout, /^gc: 1 repositories, 1 manifests, 5 blobs \(\d+ bytes\), 0 uploads, 0 temporary files removed$/m, 'summary: the manifest, its 3 blobs, its own blob and the loose one');
   const store = await ImageStore.open(root);
   t.same(await store.manifests.tags(R), ['latest'], 'the tag stays');
   t.equal((await store.manifests.get(R, 'latest')).digest, image.manifest.digest, 'the tagged image stays');
@@ -79,7 +79,7 @@ t.test('gc with the default grace period keeps fresh blobs', async (t) => {
   const { root, loose } = await prepare(t);
   const run = await cli(['gc', '--root', root]);
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr})`);
-  t.match(run.stdout, /^gc: 1 repositories, 0 manifests, 0 blobs \(0 bytes\), 0 uploads removed$/m, 'nothing removed');
+  t.match(run.stdout, /^gc: 1 repositories, 0 manifests, 0 blobs \(0 bytes\), 0 uploads, 0 temporary files removed$/m, 'nothing removed');
   t.ok(await (await ImageStore.open(root)).blobs.has(R, loose.digest), 'the fresh loose blob survives the 1-hour grace');
 });
 
