@@ -14,12 +14,12 @@
  * second, so a terminal, a CI log, a bench or a page can show a run that takes tens of seconds.
  */
 import fc from 'fast-check';
-import { HarnessError } from '../client/errors.ts';
+import { CheckFailure, HarnessError } from '../client/errors.ts';
 import { curlScript } from '../client/curl.ts';
 import type { RegistryClient } from '../client/registry-client.ts';
 import type { Exchange } from '../client/exchange.ts';
 import type { RunConfig } from '../config.ts';
-import type { Result } from '../report/types.ts';
+import { keptExchanges, type Result } from '../report/types.ts';
 import { poolSizes } from './arbitraries.ts';
 import { commandsFor, PROPERTIES, type PropertyDefinition } from './commands/index.ts';
 import { Model } from './model.ts';
@@ -211,7 +211,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     status: error instanceof HarnessError ? 'error' : 'fail',
     message: `${failure ? '' : `(the minimal sequence passed ${RERUNS} times when run again: the failure is intermittent) `}${message}`,
     ms,
-    exchanges: exchanges.slice(-EXCHANGES_KEPT),
+    ...keptExchanges(exchanges, EXCHANGES_KEPT, error instanceof CheckFailure ? error.exchange : undefined),
     counterexample: {
       seed: details.seed,
       path: fullPath,
