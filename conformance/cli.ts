@@ -22,6 +22,7 @@ import { toJson } from './report/json.ts';
 import { toJunit } from './report/junit.ts';
 import { toTap } from './report/tap.ts';
 import { toHtml } from './report/html.ts';
+import { ProgressDisplay } from './report/progress.ts';
 import { exitCode, type Report } from './report/types.ts';
 import { bodyText } from './client/exchange.ts';
 
@@ -362,12 +363,15 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
       const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger } };
       const color = outputs.color && stdout.isTTY === true;
       const progress = !outputs.quiet && !outputs.tap;
+      const live = progress ? new ProgressDisplay(stdout) : undefined;
       const report = await runSuite(config, {
         onResult: (result, done, total) => {
+          live?.clear();
           if (progress) stdout.write(`${formatProgress(result, done, total, { color })}\n`);
           if (outputs.debug && result.status !== 'pass') for (const e of result.exchanges ?? []) stderr.write(`  ${e.method} ${e.url} → ${e.status}\n`);
         },
-      });
+        onProgress: (state) => live?.update(state),
+      }).finally(() => live?.clear());
       stdout.write(outputs.tap ? toTap(report) : `\n${formatSummary(report, { color })}\n`);
       await writeReports(report, outputs, stderr);
       return exitCode(report);

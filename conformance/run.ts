@@ -11,7 +11,7 @@ import type { Exchange } from './client/exchange.ts';
 import { CheckContext } from './checks/context.ts';
 import { ALL_CHECKS } from './checks/index.ts';
 import { isSelected, runCheck } from './checks/runner.ts';
-import { runProperties } from './model/property.ts';
+import { runProperties, type PropertyProgress } from './model/property.ts';
 import { PROPERTIES } from './model/commands/index.ts';
 import { summarize, type Report, type Result } from './report/types.ts';
 import type { RunConfig } from './config.ts';
@@ -19,6 +19,8 @@ import type { Check } from './checks/types.ts';
 
 export interface RunHooks {
   readonly onResult?: (result: Result, done: number, total: number) => void;
+  /** How the property running now is doing (model/property.ts). */
+  readonly onProgress?: (progress: PropertyProgress) => void;
   readonly checks?: readonly Check[];
 }
 
@@ -45,10 +47,11 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
       hooks.onResult?.(result, results.length, total);
     }
     if (config.property) {
-      for (const result of await runProperties(config, client, created, { selected: selectedProperty })) {
+      const onResult = (result: Result): void => {
         results.push(result);
         hooks.onResult?.(result, results.length, total);
-      }
+      };
+      await runProperties(config, client, created, { selected: selectedProperty, onResult, onProgress: hooks.onProgress });
     }
     if (config.cleanup) await cleanup(client, config, created, pushed);
   } finally {

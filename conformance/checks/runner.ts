@@ -4,8 +4,7 @@
  * skip with the reason; anything else → error (the harness broke, not the registry).
  */
 import { CheckFailure, CheckSkipped } from '../client/errors.ts';
-import type { Exchange } from '../client/exchange.ts';
-import type { Result } from '../report/types.ts';
+import { keptExchanges, type Result } from '../report/types.ts';
 import type { CheckContext } from './context.ts';
 import type { Check } from './types.ts';
 import type { Capability } from '../config.ts';
@@ -52,7 +51,8 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<Result>
   }
   const mark = ctx.client.log.mark();
   const started = performance.now();
-  const exchanges = (): Exchange[] => ctx.client.log.since(mark).slice(-EXCHANGES_PER_RESULT);
+  const exchanges = (error: unknown): Pick<Result, 'exchanges' | 'failingExchange'> =>
+    keptExchanges(ctx.client.log.since(mark), EXCHANGES_PER_RESULT, error instanceof CheckFailure ? error.exchange : undefined);
   const ms = (): number => Math.round(performance.now() - started);
   try {
     const note = await check.run(ctx);
@@ -60,9 +60,9 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<Result>
   } catch (error) {
     if (error instanceof CheckSkipped) return { ...base, status: 'skip', message: error.message, ms: ms() };
     if (error instanceof CheckFailure) {
-      return { ...base, status: check.level === 'MUST' ? 'fail' : 'warn', message: error.message, ms: ms(), exchanges: exchanges() };
+      return { ...base, status: check.level === 'MUST' ? 'fail' : 'warn', message: error.message, ms: ms(), ...exchanges(error) };
     }
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { ...base, status: 'error', message, ms: ms(), exchanges: exchanges() };
+    return { ...base, status: 'error', message, ms: ms(), ...exchanges(error) };
   }
 }

@@ -10,14 +10,16 @@
  * A registry that breaks the model fails the property; a harness error (the registry could not be
  * reached, a bug of the suite) is an error, never a failure. Time: executions stop starting once
  * the property's share of the time budget is spent; shrinking gets its own allowance on top.
+ * Progress goes to plain callbacks (`onProgress`): at the start, after every execution and every
+ * second, so a terminal, a CI log, a bench or a page can show a run that takes tens of seconds.
  */
 import fc from 'fast-check';
-import { HarnessError } from '../client/errors.ts';
+import { CheckFailure, HarnessError } from '../client/errors.ts';
 import { curlScript } from '../client/curl.ts';
 import type { RegistryClient } from '../client/registry-client.ts';
 import type { Exchange } from '../client/exchange.ts';
 import type { RunConfig } from '../config.ts';
-import type { Result } from '../report/types.ts';
+import { keptExchanges, type Result } from '../report/types.ts';
 import { poolSizes } from './arbitraries.ts';
 import { commandsFor, PROPERTIES, type PropertyDefinition } from './commands/index.ts';
 import { Model } from './model.ts';
@@ -32,7 +34,30 @@ const EXCHANGES_KEPT = 60;
 export interface PropertyHooks {
   /** Whether the property's id is selected (--only / --skip). */
   readonly selected: (id: string) => boolean;
+  /** Told of each property's result as soon as it has one, in order. */
+  readonly onResult: (result: Result) => void;
+  /** Told how a running property is doing; never called for a skipped one. */
+  readonly onProgress?: (progress: PropertyProgress) => void;
 }
+
+/** Where one property stands while it runs. */
+export interface PropertyProgress {
+  readonly property: string;
+  /** Executions started so far, shrink candidates included. */
+  readonly executions: number;
+  /** Executions asked for (--runs). */
+  readonly runs: number;
+  readonly elapsedMs: number;
+  /** The time this phase may take: the property's share of the budget, plus the shrink allowance once shrinking. */
+  readonly budgetMs: number;
+  /** 'shrinking' from the first failing execution on, while fast-check looks for a smaller counterexample. */
+  readonly phase: 'running' | 'shrinking';
+  /** Smaller failing sequences found so far. */
+  readonly shrinkSteps: number;
+}
+
+/** How often progress is reported while nothing else happens (a long execution, a GC command). */
+const PROGRESS_EVERY_MS = 1000;
 
 interface Failure {
   readonly error: unknown;
@@ -59,28 +84,26 @@ function unmet(property: PropertyDefinition, config: RunConfig): string | undefi
   return undefined;
 }
 
-export async function runProperties(config: RunConfig, client: RegistryClient, created: Set<string>, hooks: PropertyHooks): Promise<Result[]> {
+export async function runProperties(config: RunConfig, client: RegistryClient, created: Set<string>, hooks: PropertyHooks): Promise<void> {
   const settings = config.property;
-  if (!settings) return [];
+  if (!settings) return;
   const chosen = PROPERTIES.filter((p) => hooks.selected(p.id));
   const runnable = chosen.filter((p) => unmet(p, config) === undefined);
   const share = runnable.length === 0 ? 0 : settings.timeBudgetMs / runnable.length;
-  const results: Result[] = [];
   let stopped = false;
   for (const property of chosen) {
     const reason = stopped ? 'not run: --fail-fast stopped the property layer at the first counterexample' : unmet(property, config);
     if (reason !== undefined) {
-      results.push({ ...baseResult(property), status: 'skip', message: reason, ms: 0 });
+      hooks.onResult({ ...baseResult(property), status: 'skip', message: reason, ms: 0 });
       continue;
     }
-    const result = await runProperty(property, config, client, created, share);
-    results.push(result);
+    const result = await runProperty(property, config, client, created, share, hooks.onProgress);
+    hooks.onResult(result);
     stopped = settings.stopAtFirstFailure && result.status !== 'pass';
   }
-  return results;
 }
 
-async function runProperty(property: PropertyDefinition, config: RunConfig, client: RegistryClient, created: Set<string>, shareMs: number): Promise<Result> {
+async function runProperty(property: PropertyDefinition, config: RunConfig, client: RegistryClient, created: Set<string>, shareMs: number, onProgress: PropertyHooks['onProgress']): Promise<Result> {
   const settings = config.property;
   if (!settings) throw new Error('runProperty without property settings');
   const started = Date.now();
@@ -90,11 +113,21 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   let executions = 0;
   let steps = 0;
   let failureSeen = false;
+  let shrinkSteps = 0;
   let found: { executions: number; afterMs: number } | undefined;
   let lastModel: Model | undefined;
   /** The steps of the latest failing execution: while shrinking, the shortest failure so far. */
   let failingTrace: readonly string[] = [];
   const suffix = property.id.replace('property.', '');
+  const progress = (): void => onProgress?.({
+    property: property.id,
+    executions,
+    runs: settings.runs,
+    elapsedMs: Date.now() - started,
+    budgetMs: failureSeen ? shareMs + settings.shrinkBudgetMs : shareMs,
+    phase: failureSeen ? 'shrinking' : 'running',
+    shrinkSteps,
+  });
 
   /** One execution: fresh repositories, fresh pool, the commands against model and registry. */
   const executeOnce = async ([sizes, commands]: Input): Promise<Model> => {
@@ -139,20 +172,23 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     for (let attempt = 0; attempt < attempts; attempt += 1) {
       try {
         await execute([sizes, commands]);
+        progress();
       } catch (error) {
         if (!failureSeen) found = { executions, afterMs: Date.now() - started };
+        else shrinkSteps += 1;
         failureSeen = true;
         failingTrace = [...(lastModel?.trace ?? [])];
+        progress();
         throw error;
       }
     }
   });
-  const details = await fc.check(predicate, {
+  const details = await ticking(progress, () => fc.check(predicate, {
     seed,
     numRuns: settings.runs,
     ...(path !== undefined ? { path, endOnFailure: true } : {}),
     interruptAfterTimeLimit: shareMs + settings.shrinkBudgetMs,
-  });
+  }));
   await running;
   const ms = Date.now() - started;
   if (!details.failed || !details.counterexample) {
@@ -163,7 +199,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
   const [commands, sizes] = details.counterexample;
   const replayOf = /replayPath="([^"]*)"/.exec(String(commands))?.[1];
   const fullPath = `${details.counterexamplePath ?? ''}${replayOf ? `~${replayOf}` : ''}`;
-  const failure = await rerun(client, () => execute([sizes, commands]), () => lastModel?.trace ?? []);
+  const failure = await ticking(progress, () => rerun(client, () => execute([sizes, commands]), () => lastModel?.trace ?? []));
   const error = failure?.error ?? details.errorInstance;
   const message = error instanceof Error ? error.message : String(error);
   const replay = `${settings.commandLine} --only ${property.id} --seed ${details.seed} --path '${fullPath}'`;
@@ -175,7 +211,7 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
     status: error instanceof HarnessError ? 'error' : 'fail',
     message: `${failure ? '' : `(the minimal sequence passed ${RERUNS} times when run again: the failure is intermittent) `}${message}`,
     ms,
-    exchanges: exchanges.slice(-EXCHANGES_KEPT),
+    ...keptExchanges(exchanges, EXCHANGES_KEPT, error instanceof CheckFailure ? error.exchange : undefined),
     counterexample: {
       seed: details.seed,
       path: fullPath,
@@ -186,6 +222,17 @@ async function runProperty(property: PropertyDefinition, config: RunConfig, clie
       foundAfterMs: found?.afterMs ?? ms,
     },
   };
+}
+
+/** Runs `work`, calling `tick` at its start and every PROGRESS_EVERY_MS until it ends. */
+async function ticking<T>(tick: () => void, work: () => Promise<T>): Promise<T> {
+  tick();
+  const ticker = setInterval(tick, PROGRESS_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(ticker);
+  }
 }
 
 /** Runs of the minimal sequence tried to see it fail again (a race may not fail every time). */

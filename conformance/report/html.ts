@@ -1,9 +1,13 @@
 /**
- * The HTML report: one self-contained page (inline CSS, no script, no external resource) with the
- * target, spec version, date, duration, counts and verdict on top, then every result grouped by
- * area, failures first, each with its status, id, level, title, spec section and message. A
- * failure, warning or error opens a <details> with every recorded exchange (method, URL, headers,
- * body text) and, for a property counterexample, its commands, replay command and curl script.
+ * The HTML report: one self-contained page (inline CSS from html-style.ts, no script, no external
+ * resource; it works offline from a file) read top-down as a person triages a run: the target,
+ * spec version, date, duration and verdict; every failure, error and warning listed once, each a
+ * link to its detail; a table of areas × statuses whose counts link to those results; then area by
+ * area the results, failures, errors and warnings expanded with their message, property
+ * counterexample (commands, replay command, curl script) and recorded exchanges (method, URL,
+ * headers, body text), the exchange that broke the rule marked and open; skips with their reason;
+ * passes collapsed. Anchors are stable: `check-<id>`, `area-<area>`, `area-<area>.<status>`.
+ * Everything is <details>, <summary> and same-page links, so the page works from the keyboard.
  * Bodies, headers and messages come from the registry under test, so every piece of text is
  * escaped, and a Content-Security-Policy forbids scripts and loads even if something slipped
  * through. The status filters are checkboxes read by CSS :has(); without it every result shows.
@@ -12,48 +16,35 @@
  */
 import { bodyText, type Exchange } from '../client/exchange.ts';
 import type { Status } from '../checks/types.ts';
-import { summarize, type Counterexample, type Report, type Result } from './types.ts';
-import { bySeverity, countsLine, formatDuration, groupByArea, levelLabel, plural, SUMMARY_ORDER, verdict, verdictStatus } from './text.ts';
+import { summarize, type Counterexample, type Report, type Result, type Summary } from './types.ts';
+import { countsLine, formatDuration, groupByArea, levelLabel, plural, SUMMARY_ORDER, verdict, verdictStatus } from './text.ts';
 import { escapeXmlAttribute as attr, escapeXmlText as text } from './junit.ts';
+import { STYLE } from './html-style.ts';
 
 /** Nothing may run or load; inline style is the page's only resource. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'";
 
-/** No `<` or `&` in here: the page stays well-formed XML. */
-const STYLE = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 80rem; padding: 1rem 2rem; color: #1d1d1f; }
-h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
-h2 { font-size: 1.15rem; margin: 2rem 0 .25rem; border-bottom: 1px solid #ddd; }
-dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: 0 0 1rem; }
-dl.meta dt { font-weight: 600; }
-dl.meta dd { margin: 0; overflow-wrap: anywhere; }
-.verdict { font-size: 1.2rem; font-weight: 700; padding: .4rem .8rem; border-radius: 4px; display: inline-block; }
-.v-pass { background: #e3f6e5; color: #11612a; }
-.v-fail { background: #fde4e4; color: #9b1c1c; }
-.v-error { background: #f3e5fa; color: #6b1d8f; }
-fieldset.filter { border: 1px solid #ddd; border-radius: 4px; display: inline-flex; gap: 1rem; }
-ol.results { list-style: none; padding: 0; margin: 0; }
-li.result { border-bottom: 1px solid #eee; padding: .35rem 0; }
-.head { display: flex; flex-wrap: wrap; gap: .6rem; align-items: baseline; }
-.badge { font: 600 .75rem/1.6 ui-monospace, monospace; padding: 0 .45rem; border-radius: 3px; min-width: 3.2rem; text-align: center; }
-.b-pass { background: #e3f6e5; color: #11612a; }
-.b-skip { background: #eceff3; color: #4a5563; }
-.b-warn { background: #fff3d6; color: #7a5200; }
-.b-fail { background: #fde4e4; color: #9b1c1c; }
-.b-error { background: #f3e5fa; color: #6b1d8f; }
-code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
-.level { font-weight: 600; font-size: .8rem; }
-.spec, .ms { color: #5f6670; font-size: .85rem; }
-.message { margin: .2rem 0 0 4rem; white-space: pre-wrap; overflow-wrap: anywhere; }
-details { margin: .3rem 0 .3rem 4rem; }
-summary { cursor: pointer; color: #2a5db0; }
-pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 30rem; }
-h4 { margin: .8rem 0 .2rem; font-size: .9rem; overflow-wrap: anywhere; }
-${SUMMARY_ORDER.map((status) => `body:has(#show-${status}:not(:checked)) li.s-${status} { display: none; }`).join('\n')}
-`;
+/** Within an area: what needs attention first, passes last (collapsed). */
+const GROUP_ORDER: readonly Status[] = ['error', 'fail', 'warn', 'skip', 'pass'];
+
+const GROUP_HEADING: Readonly<Record<Status, string>> = { error: 'Harness errors', fail: 'Failures', warn: 'Warnings', skip: 'Skipped', pass: 'Passed' };
+
+const NOUN: Readonly<Record<Status, string>> = { error: 'harness error', fail: 'failure', warn: 'warning', skip: 'skip', pass: 'pass' };
+
+/** Characters of a message shown in the list at the top; the detail has all of it. */
+const GIST_CHARS = 200;
+
+const needsAttention = (result: Result): boolean => result.status === 'fail' || result.status === 'error' || result.status === 'warn';
+
+const checkAnchor = (id: string): string => `check-${id}`;
+const areaAnchor = (area: string, status?: Status): string => `area-${area}${status === undefined ? '' : `.${status}`}`;
 
 function badge(status: Status): string {
   return `<span class="badge b-${status}">${status.toUpperCase()}</span>`;
+}
+
+function link(anchor: string, content: string, label?: string): string {
+  return `<a href="#${attr(anchor)}"${label === undefined ? '' : ` aria-label="${attr(label)}"`}>${content}</a>`;
 }
 
 function headers(values: Readonly<Record<string, string>>): string {
@@ -62,76 +53,154 @@ function headers(values: Readonly<Record<string, string>>): string {
     .join('');
 }
 
-function exchangeHtml(exchange: Exchange, index: number, count: number): string {
+function exchangeHtml(exchange: Exchange, index: number, count: number, failing: boolean, open: boolean, owner: string): string {
   const request = `${exchange.method} ${exchange.url}\n${headers(exchange.requestHeaders)}`;
   const requestBody = bodyText(exchange.requestBody);
   const response = `${exchange.status}\n${headers(exchange.responseHeaders)}`;
   const responseBody = bodyText(exchange.responseBody);
+  const line = `${index + 1}/${count}: ${exchange.method} ${exchange.url} → ${exchange.status}`;
+  const classes = failing ? 'exchange failing' : 'exchange';
   return [
-    '<div class="exchange">',
-    `<h4>${index + 1}/${count}: ${text(`${exchange.method} ${exchange.url}`)} → ${exchange.status} <span class="ms">(${text(formatDuration(exchange.ms))})</span></h4>`,
+    `<details class="${classes}" id="${attr(`${checkAnchor(owner)}.exchange-${index + 1}`)}"${open ? ' open="open"' : ''}${failing ? ` aria-label="${attr(`the exchange that broke the rule: ${line}`)}"` : ''}>`,
+    `<summary>${failing ? '<strong class="culprit">✗ broke the rule</strong>' : ''}${text(line)} <span class="ms">(${text(formatDuration(exchange.ms))})</span></summary>`,
     `<pre class="request">${text(request)}${requestBody === '' ? '' : `\n${text(requestBody)}`}</pre>`,
     `<pre class="response">${text(response)}${responseBody === '' ? '' : `\n${text(responseBody)}`}</pre>`,
-    '</div>',
-  ].join('\n');
-}
-
-function counterexampleHtml(example: Counterexample): string {
-  return [
-    '<div class="counterexample">',
-    `<h4>Counterexample: seed ${text(String(example.seed))}, path ${text(example.path)}</h4>`,
-    `<p>Replay:</p>\n<pre class="replay">${text(example.replay)}</pre>`,
-    `<p>Commands (${example.commands.length}):</p>`,
-    `<ol class="commands">${example.commands.map((command) => `<li><code>${text(command)}</code></li>`).join('')}</ol>`,
-    `<p>curl reproduction:</p>\n<pre class="curl">${text(example.curl)}</pre>`,
-    '</div>',
-  ].join('\n');
-}
-
-function detailsHtml(result: Result): string {
-  const exchanges = result.exchanges ?? [];
-  const example = result.counterexample;
-  if (result.status === 'pass' || result.status === 'skip' || (exchanges.length === 0 && !example)) return '';
-  const what = [...(example ? ['counterexample'] : []), ...(exchanges.length > 0 ? [plural(exchanges.length, 'exchange')] : [])];
-  return [
-    '<details>',
-    `<summary>${text(what.join(', '))}</summary>`,
-    ...(example ? [counterexampleHtml(example)] : []),
-    ...exchanges.map((exchange, i) => exchangeHtml(exchange, i, exchanges.length)),
     '</details>',
   ].join('\n');
 }
 
-function resultHtml(result: Result): string {
-  const details = detailsHtml(result);
+function exchangesHtml(result: Result): string[] {
+  const exchanges = result.exchanges ?? [];
+  if (exchanges.length === 0) return [];
+  const marked = result.failingExchange;
+  // The marked exchange opens; without one, the last (where a check usually stopped).
+  const opened = marked ?? exchanges.length - 1;
   return [
-    `<li class="result s-${result.status}" id="${attr(`check-${result.id}`)}">`,
-    `<div class="head">${badge(result.status)} <code class="id">${text(result.id)}</code> <span class="level">${text(levelLabel(result))}</span> <span class="title">${text(result.title)}</span> <span class="spec">${text(result.spec)}</span> <span class="ms">${text(formatDuration(result.ms))}</span></div>`,
-    ...(result.message === '' ? [] : [`<p class="message">${text(result.message)}</p>`]),
-    ...(details === '' ? [] : [details]),
+    '<section class="exchanges">',
+    `<h3>${text(plural(exchanges.length, 'exchange'))}${marked === undefined ? '' : `, #${marked + 1} broke the rule`}</h3>`,
+    ...exchanges.map((exchange, i) => exchangeHtml(exchange, i, exchanges.length, i === marked, i === opened, result.id)),
+    '</section>',
+  ];
+}
+
+function counterexampleHtml(example: Counterexample): string {
+  return [
+    '<section class="counterexample">',
+    `<h3>Counterexample: seed ${text(String(example.seed))}, path ${text(example.path)}</h3>`,
+    `<p>Found after ${text(plural(example.executions, 'execution'))} (${text(formatDuration(example.foundAfterMs))}), shrunk to ${text(plural(example.commands.length, 'command'))}. Replay:</p>`,
+    `<pre class="replay">${text(example.replay)}</pre>`,
+    `<ol class="commands">${example.commands.map((command) => `<li><code>${text(command)}</code></li>`).join('')}</ol>`,
+    '<details class="curl">',
+    `<summary>curl reproduction (${text(plural(example.curl.split('\n').length, 'line'))})</summary>`,
+    `<pre class="curl">${text(example.curl)}</pre>`,
+    '</details>',
+    '</section>',
+  ].join('\n');
+}
+
+function headHtml(result: Result): string {
+  return `${badge(result.status)} <code class="id">${text(result.id)}</code> <span class="level">${text(levelLabel(result))}</span> <span class="title">${text(result.title)}</span> <span class="spec">${text(result.spec)}</span> <span class="ms">${text(formatDuration(result.ms))}</span>`;
+}
+
+function messageHtml(result: Result): string[] {
+  return result.message === '' ? [] : [`<p class="message">${text(result.message)}</p>`];
+}
+
+/** A failure, error or warning: open, with everything recorded about it. */
+function problemHtml(result: Result): string {
+  return [
+    `<li class="result s-${result.status}" id="${attr(checkAnchor(result.id))}">`,
+    '<details open="open">',
+    `<summary class="head">${headHtml(result)}</summary>`,
+    '<div class="body">',
+    ...messageHtml(result),
+    ...(result.counterexample ? [counterexampleHtml(result.counterexample)] : []),
+    ...exchangesHtml(result),
+    '</div>',
+    '</details>',
     '</li>',
+  ].join('\n');
+}
+
+/** A pass or a skip: one line and its note or reason. */
+function lineHtml(result: Result): string {
+  return [`<li class="result s-${result.status}" id="${attr(checkAnchor(result.id))}">`, `<div class="head">${headHtml(result)}</div>`, ...messageHtml(result), '</li>'].join('\n');
+}
+
+function groupHtml(area: string, status: Status, results: readonly Result[]): string[] {
+  if (results.length === 0) return [];
+  const list = [`<ol class="results" id="${attr(areaAnchor(area, status))}">`, ...results.map(needsAttention(results[0] as Result) ? problemHtml : lineHtml), '</ol>'];
+  const heading = `${text(GROUP_HEADING[status])} (${results.length})`;
+  // Passes start collapsed; a link into them (the table, a check anchor) opens them in browsers
+  // that expand <details> for fragment navigation (HTML "ancestor details revealing algorithm").
+  if (status === 'pass') return [`<details class="passes g-pass">`, `<summary>${heading}</summary>`, ...list, '</details>'];
+  return [`<div class="g-${status}">`, `<h3>${heading}</h3>`, ...list, '</div>'];
+}
+
+function areaHtml(area: string, results: readonly Result[]): string {
+  return [
+    '<section class="area">',
+    `<h2 id="${attr(areaAnchor(area))}">${text(area)} <span class="spec">${text(`${plural(results.length, 'check')}: ${countsLine(summarize(results))}`)}</span></h2>`,
+    ...GROUP_ORDER.flatMap((status) => groupHtml(area, status, results.filter((r) => r.status === status))),
+    '</section>',
+  ].join('\n');
+}
+
+/** The first line of a message, cut to GIST_CHARS. */
+function gist(message: string): string {
+  const first = message.split('\n')[0] ?? '';
+  return first.length > GIST_CHARS || message.includes('\n') ? `${first.slice(0, GIST_CHARS)}…` : first;
+}
+
+/** Every failure, error and warning once, errors first (the run itself is in doubt), each a link to its detail. */
+function problemsHtml(report: Report): string {
+  const problems = ['error', 'fail', 'warn'].flatMap((status) => report.results.filter((r) => r.status === status));
+  const summary = summarize(report.results);
+  const counted = (['error', 'fail', 'warn'] as const).filter((s) => summary[s] > 0).map((s) => plural(summary[s], NOUN[s]));
+  const items = problems.map((r) =>
+    `<li class="problem s-${r.status}">${badge(r.status)} ${link(checkAnchor(r.id), `<code>${text(r.id)}</code>`)} <span class="title">${text(r.title)}</span>${r.message === '' ? '' : ` <span class="gist">${text(gist(r.message))}</span>`}</li>`,
+  );
+  return [
+    '<section class="problems" aria-labelledby="problems">',
+    `<h2 id="problems">${text(counted.length === 0 ? 'Nothing to look at' : counted.join(', '))}</h2>`,
+    ...(items.length === 0 ? ['<p class="none">No failures, harness errors or warnings.</p>'] : ['<ol>', ...items, '</ol>']),
+    '</section>',
+  ].join('\n');
+}
+
+function countCell(summary: Summary, status: Status, area: string | undefined): string {
+  const count = summary[status];
+  if (count === 0) return '<td class="zero">0</td>';
+  // An area's count links to its results of that status; the totals row is plain numbers.
+  const content = area === undefined ? String(count) : link(areaAnchor(area, status), String(count), `${plural(count, NOUN[status])} in ${area}`);
+  return `<td class="has-${status}">${content}</td>`;
+}
+
+/** Areas × statuses: each count links to that area's results of that status. */
+function areaTableHtml(report: Report): string {
+  const areas = [...groupByArea(report.results)];
+  const row = (name: string, summary: Summary, total: number, area: string | undefined): string =>
+    `<tr><th scope="row">${area === undefined ? text(name) : link(areaAnchor(area), text(name))}</th>${SUMMARY_ORDER.map((s) => countCell(summary, s, area)).join('')}<td>${total}</td></tr>`;
+  return [
+    '<table class="areas">',
+    '<caption>Results by area</caption>',
+    `<thead><tr><th scope="col">Area</th>${SUMMARY_ORDER.map((s) => `<th scope="col">${badge(s)}</th>`).join('')}<th scope="col">Total</th></tr></thead>`,
+    '<tbody>',
+    ...areas.map(([area, results]) => row(area, summarize(results), results.length, area)),
+    '</tbody>',
+    `<tfoot>${row('All', summarize(report.results), report.results.length, undefined)}</tfoot>`,
+    '</table>',
   ].join('\n');
 }
 
 function filtersHtml(report: Report): string {
   const summary = summarize(report.results);
   const boxes = SUMMARY_ORDER.map((status) => `<label><input type="checkbox" id="show-${status}" checked="checked" /> ${badge(status)} ${summary[status]}</label>`);
-  return `<fieldset class="filter"><legend>Show</legend>${boxes.join(' ')}</fieldset>`;
+  return `<fieldset class="filter"><legend>Show in the areas below</legend>${boxes.join(' ')}</fieldset>`;
 }
 
 export function toHtml(report: Report): string {
   const outcome = verdict(report);
-  const verdictClass = `v-${verdictStatus(report)}`;
-  const areas = [...groupByArea(report.results)].map(([area, results]) =>
-    [
-      '<section class="area">',
-      `<h2 id="${attr(`area-${area}`)}">${text(area)} <span class="spec">${text(`${plural(results.length, 'check')}: ${countsLine(summarize(results))}`)}</span></h2>`,
-      '<ol class="results">',
-      ...bySeverity(results).map(resultHtml),
-      '</ol>',
-      '</section>',
-    ].join('\n'),
-  );
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -152,11 +221,13 @@ export function toHtml(report: Report): string {
     `<dt>Duration</dt><dd>${text(formatDuration(report.durationMs))}</dd>`,
     `<dt>Checks</dt><dd>${report.results.length}: ${text(countsLine(summarize(report.results), true))}</dd>`,
     '</dl>',
-    `<p class="verdict ${verdictClass}">${text(outcome)}</p>`,
+    `<p class="verdict v-${verdictStatus(report)}">${text(outcome)}</p>`,
     '</header>',
     '<main>',
+    problemsHtml(report),
+    areaTableHtml(report),
     filtersHtml(report),
-    ...areas,
+    ...[...groupByArea(report.results)].map(([area, results]) => areaHtml(area, results)),
     '</main>',
     '</body>',
     '</html>',

@@ -2,8 +2,9 @@
  * The JSON report: the Report object itself (types.ts), written with a fixed key order so two runs
  * with the same outcome give the same bytes whatever order the objects were built in, 2-space
  * indented, ending in a newline. Exchanges are kept for results that did not pass (the runner
- * already bounds them); a property failure carries its counterexample (seed, path, commands,
- * curl reproduction, replay command). Absent optional fields are left out, as JSON.stringify does.
+ * already bounds them), with `failingExchange`, the index of the one that broke the rule; a
+ * property failure carries its counterexample (seed, path, commands, curl reproduction, replay
+ * command). Absent optional fields are left out, as JSON.stringify does.
  */
 import type { BodyRecord, Exchange } from '../client/exchange.ts';
 import type { Counterexample, Report, Result, Summary } from './types.ts';
@@ -52,6 +53,7 @@ function resultJson(result: Result): object {
     ms: result.ms,
     nonNormative: result.nonNormative,
     exchanges: result.status !== 'pass' && result.exchanges ? result.exchanges.map(exchangeJson) : undefined,
+    failingExchange: result.status !== 'pass' ? result.failingExchange : undefined,
     counterexample: result.counterexample ? counterexampleJson(result.counterexample) : undefined,
   };
 }

@@ -6,7 +6,7 @@
  * last line with the totals and the verdict. The verdict follows `exitCode` (types.ts): harness
  * errors first, then failures of MUST-level statements, the absolute requirements of RFC 2119
  * (§Notational Conventions); SHOULD and MAY are reported but never fail a run. Also exports the
- * grouping, ordering and verdict the other report writers share, so every format agrees.
+ * grouping by area, counts and verdict the other report writers share, so every format agrees.
  */
 import type { Status } from '../checks/types.ts';
 import { exitCode, summarize, type Report, type Result, type Summary } from './types.ts';
@@ -26,7 +26,7 @@ export const SUMMARY_ORDER: readonly Status[] = ['pass', 'fail', 'warn', 'skip',
 const SEVERITY_RANK: Readonly<Record<Status, number>> = { fail: 0, error: 0, warn: 1, skip: 2, pass: 3 };
 
 /** Fail and error first, then warn, then skip, then pass; run order within a rank. */
-export function bySeverity(results: readonly Result[]): Result[] {
+function bySeverity(results: readonly Result[]): Result[] {
   return results
     .map((result, index) => ({ result, index }))
     .sort((a, b) => SEVERITY_RANK[a.result.status] - SEVERITY_RANK[b.result.status] || a.index - b.index)

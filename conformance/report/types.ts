@@ -36,10 +36,23 @@ export interface Result {
   readonly nonNormative?: boolean;
   /** The exchanges of a check that did not pass (bounded). */
   readonly exchanges?: readonly Exchange[];
+  /** Index in `exchanges` of the one that broke the rule, when the failure names one. */
+  readonly failingExchange?: number;
   readonly counterexample?: Counterexample;
 }
 
 export type Summary = Record<Status, number>;
+
+/**
+ * The exchanges a result keeps: the last `limit` of `all`, the window moved back when needed so
+ * the exchange that broke the rule (`failing`, the one a CheckFailure names) stays, and its index.
+ */
+export function keptExchanges(all: readonly Exchange[], limit: number, failing: Exchange | undefined): Pick<Result, 'exchanges' | 'failingExchange'> {
+  const index = failing === undefined ? -1 : all.lastIndexOf(failing);
+  const start = Math.max(0, index === -1 ? all.length - limit : Math.min(index, all.length - limit));
+  const exchanges = all.slice(start, start + limit);
+  return index === -1 ? { exchanges } : { exchanges, failingExchange: index - start };
+}
 
 export interface Report {
   readonly tool: 'touchstone';

@@ -84,7 +84,8 @@ function counterexample(exchanges: readonly Exchange[]): Counterexample {
 }
 
 /**
- * One report with every status, a non-normative check, a property counterexample, exchanges with
+ * One report with every status, a non-normative check, a property counterexample, failures that
+ * name the exchange that broke the rule (and one that names none), exchanges with
  * binary, large (not kept) and long (kept, truncated for display) bodies, and hostile strings in
  * messages, titles, headers and bodies.
  */
@@ -106,7 +107,7 @@ export function sampleReport(): Report {
   return report([
     result({ id: 'blobs.pull.get', status: 'pass' }),
     result({ id: 'blobs.pull.range', status: 'warn', level: 'SHOULD', message: `Range ignored ${HOSTILE.attribute}`, exchanges: [longExchange] }),
-    result({ id: 'blobs.pull.missing', status: 'fail', message: `expected 404, got 200 ${HOSTILE.script}`, exchanges: [binaryExchange, largeExchange, hostileExchange] }),
+    result({ id: 'blobs.pull.missing', status: 'fail', message: `expected 404, got 200 ${HOSTILE.script}`, exchanges: [binaryExchange, largeExchange, hostileExchange], failingExchange: 0 }),
     result({ id: 'blobs.pull.controls', status: 'fail', title: `controls ${HOSTILE.controls}`, message: HOSTILE.controls, exchanges: [hostileExchange] }),
     result({ id: 'uploads.chunked.order', status: 'skip', level: 'MAY', message: `registry declared without: referrers ${HOSTILE.hashes}` }),
     result({ id: 'uploads.session.harness', status: 'error', message: `TypeError: cannot read ${HOSTILE.newlines}`, exchanges: [exchange()] }),
@@ -120,6 +121,7 @@ export function sampleReport(): Report {
       spec: '§Deleting Blobs (end-10)',
       ms: 2500,
       exchanges: propertyExchanges,
+      failingExchange: 1,
       counterexample: counterexample(propertyExchanges),
     }),
     result({ id: 'tags.list.paging', status: 'skip', level: 'SHOULD', message: 'registry declared without: contentDiscovery', spec: '§Listing Tags (end-8b)' }),
