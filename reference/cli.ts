@@ -12,12 +12,50 @@ import { startRegistry, DEFAULT_GC_GRACE_MS } from './http/server.ts';
 import { ImageStore } from './store/image-store.ts';
 import { FAULT_CATALOG, isFaultName, type FaultName } from './faults.ts';
 
+/** Each command's options, printed by `touchstone COMMAND --help` (or -h). */
+const USAGES = {
+  serve: `usage: touchstone serve [options]
+  runs the reference registry until SIGINT or SIGTERM
+
+  --port N               port to listen on (default 5000; 0 picks a free one)
+  --host H               address to listen on (default 127.0.0.1)
+  --root DIR             the store: one OCI image layout per repository (default ./data)
+  --no-delete            refuse manifest, tag and blob deletes (405 UNSUPPORTED)
+  --auto-mount           a mount without from= finds the blob in any repository
+  --gc-interval SECONDS  collect garbage periodically (default: only when asked)
+  --gc-grace SECONDS     blobs and uploads younger than this survive GC (default 3600)
+  --gc-delete-untagged   GC also collects untagged manifests nothing reaches
+  --quiet                no request log
+  --fault NAME           turn on a fault of the catalog (repeatable)
+  --list-faults          print the fault catalog and exit
+  -h, --help             this text`,
+  gc: `usage: touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
+  collects garbage offline: stop the server first
+
+  --root DIR             the store
+  --grace SECONDS        blobs and uploads younger than this survive (default 3600)
+  --delete-untagged      also collect untagged manifests nothing reaches
+  -h, --help             this text`,
+  scrub: `usage: touchstone scrub --root DIR
+  verifies every blob and manifest of the store; exits 1 when anything is damaged
+
+  --root DIR             the store
+  -h, --help             this text`,
+} as const;
+
 const USAGE = `usage:
   touchstone serve [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]
                    [--gc-interval SECONDS] [--gc-grace SECONDS] [--gc-delete-untagged] [--quiet]
                    [--fault NAME]... [--list-faults]
   touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
   touchstone scrub --root DIR`;
+
+const HELP = { help: { type: 'boolean', short: 'h', default: false } } as const;
+
+/** Prints a command's options (its --help). */
+function help(command: keyof typeof USAGES): void {
+  process.stdout.write(`${USAGES[command]}\n`);
+}
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -30,7 +68,7 @@ function seconds(value: string | undefined, flag: string): number | undefined {
   return number * 1000;
 }
 
-/** Starts the registry; false when it only listed the faults. */
+/** Starts the registry; false when it only listed the faults or printed its help. */
 async function serve(args: string[]): Promise<boolean> {
   const { values } = parseArgs({
     args,
@@ -46,8 +84,13 @@ async function serve(args: string[]): Promise<boolean> {
       quiet: { type: 'boolean', default: false },
       fault: { type: 'string', multiple: true, default: [] },
       'list-faults': { type: 'boolean', default: false },
+      ...HELP,
     },
   });
+  if (values.help) {
+    help('serve');
+    return false;
+  }
   if (values['list-faults']) {
     for (const [name, mirrors] of Object.entries(FAULT_CATALOG)) process.stdout.write(`${name.padEnd(30)} ${mirrors}\n`);
     return false;
@@ -85,8 +128,12 @@ async function serve(args: string[]): Promise<boolean> {
 async function gc(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { root: { type: 'string' }, grace: { type: 'string' }, 'delete-untagged': { type: 'boolean', default: false } },
+    options: { root: { type: 'string' }, grace: { type: 'string' }, 'delete-untagged': { type: 'boolean', default: false }, ...HELP },
   });
+  if (values.help) {
+    help('gc');
+    return 0;
+  }
   if (values.root === undefined) throw new UsageError('gc needs --root DIR');
   const store = await ImageStore.open(resolve(values.root));
   const report = await store.collectGarbage({
@@ -102,7 +149,11 @@ async function gc(args: string[]): Promise<number> {
 }
 
 async function scrubCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { root: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { root: { type: 'string' }, ...HELP } });
+  if (values.help) {
+    help('scrub');
+    return 0;
+  }
   if (values.root === undefined) throw new UsageError('scrub needs --root DIR');
   const store = await ImageStore.open(resolve(values.root));
   const report = await store.scrub();
