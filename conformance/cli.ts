@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
+import { targetUrl } from './preflight.ts';
 import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion } from './config.ts';
 import { newRunId, runSuite } from './run.ts';
 import { formatProgress, formatSummary } from './report/text.ts';
@@ -28,7 +29,8 @@ import { bodyText } from './client/exchange.ts';
 export const USAGE = `usage: touchstone check [--url URL] [options]
 
 target
-  --url URL                    the registry (env OCI_ROOT_URL); without it, the embedded reference registry
+  --url URL                    the registry's root, http(s)://host[:port] (env OCI_ROOT_URL; a trailing /v2/
+                               is dropped); without it, the embedded reference registry
   --namespace NS               repositories go under NS/<run id>-… (env OCI_NAMESPACE; default touchstone)
   --crossmount-namespace NS    sources of cross-repository mounts (env OCI_CROSSMOUNT_NAMESPACE)
   --username U --password P    credentials for Basic or token auth (env OCI_USERNAME, OCI_PASSWORD)
@@ -105,6 +107,8 @@ interface Outputs {
 export interface ParsedCheck {
   /** The run's configuration; `url` is empty when the embedded target is to be used. */
   readonly config: Omit<RunConfig, 'gc'> & { readonly gc: Omit<GcConfig, 'trigger'> };
+  /** What the arguments meant that the user may not expect (a normalised --url), for stderr. */
+  readonly notes: readonly string[];
   readonly gc: { readonly command: string | undefined; readonly touchstone: boolean };
   readonly outputs: Outputs;
 }
@@ -204,8 +208,10 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const specVersion = values['spec-version'] ?? 'v1.1.1';
   if (specVersion !== 'v1.1.1' && specVersion !== 'main') throw new UsageError(`--spec-version is v1.1.1 or main, got ${specVersion}`);
-  const url = (values.url ?? env.OCI_ROOT_URL ?? '').replace(/\/+$/, '');
-  if (url !== '' && !/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url needs an http(s) URL, got ${url}`);
+  const given = values.url ?? env.OCI_ROOT_URL ?? '';
+  const target = given === '' ? { url: '', note: undefined } : targetUrl(given);
+  if (target instanceof Error) throw new UsageError(target.message);
+  const { url } = target;
   const namespace = values.namespace ?? env.OCI_NAMESPACE ?? 'touchstone';
   const crossmountNamespace = values['crossmount-namespace'] ?? env.OCI_CROSSMOUNT_NAMESPACE ?? namespace;
 
@@ -264,6 +270,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       cleanup: values['no-cleanup'] !== true,
       runId: newRunId(),
     },
+    notes: target.note === undefined ? [] : [target.note],
     gc: { command: gcCommand, touchstone: gcTouchstone },
     outputs: {
       json: values.json ?? inDir('report.json'),
@@ -340,6 +347,7 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
     return 0;
   }
   const { outputs } = parsed;
+  for (const note of parsed.notes) stderr.write(`${note}\n`);
   let embedded: EmbeddedTarget | undefined;
   try {
     let { url } = parsed.config;
