@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
 import { targetUrl } from './preflight.ts';
+import { checkSelection, outputProblem, type OutputPath } from './outputs.ts';
 import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion } from './config.ts';
 import { newRunId, runSuite } from './run.ts';
 import { formatProgress, formatSummary } from './report/text.ts';
@@ -98,6 +99,8 @@ interface Outputs {
   readonly junit: string | undefined;
   readonly html: string | undefined;
   readonly repro: string | undefined;
+  /** Every file the run writes, named as the user gave it, checked before the run. */
+  readonly files: readonly OutputPath[];
   readonly tap: boolean;
   readonly quiet: boolean;
   readonly color: boolean;
@@ -254,6 +257,13 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 
   const reportDir = env.OCI_REPORT_DIR;
   const inDir = (file: string): string | undefined => (reportDir === undefined || reportDir === '' ? undefined : join(reportDir, file));
+  const files: OutputPath[] = [];
+  const output = (flag: 'json' | 'junit' | 'html' | 'repro', inReportDir?: string): string | undefined => {
+    const fromDir = inReportDir === undefined ? undefined : inDir(inReportDir);
+    const path = values[flag] ?? fromDir;
+    if (path !== undefined) files.push({ label: values[flag] !== undefined ? `--${flag}` : `OCI_REPORT_DIR (${inReportDir})`, path });
+    return path;
+  };
   return {
     config: {
       url,
@@ -273,10 +283,11 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     notes: target.note === undefined ? [] : [target.note],
     gc: { command: gcCommand, touchstone: gcTouchstone },
     outputs: {
-      json: values.json ?? inDir('report.json'),
-      junit: values.junit ?? inDir('junit.xml'),
-      html: values.html ?? inDir('report.html'),
-      repro: values.repro,
+      json: output('json', 'report.json'),
+      junit: output('junit', 'junit.xml'),
+      html: output('html', 'report.html'),
+      repro: output('repro'),
+      files,
       tap: values.tap === true,
       quiet: values.quiet === true,
       color: values['no-color'] !== true && env.NO_COLOR === undefined,
@@ -312,10 +323,15 @@ export function touchstoneTrigger(client: RegistryClient): GcTrigger {
 }
 
 async function writeReports(report: Report, outputs: Outputs, stderr: NodeJS.WritableStream): Promise<void> {
+  // Checked before the run (outputs.ts); what can still go wrong here (a full disk) is the harness's.
   const write = async (file: string, text: string, what: string): Promise<void> => {
     const path = resolve(file);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    } catch (error) {
+      throw new HarnessError(`the ${what} could not be written to ${path}: ${(error as Error).message}`);
+    }
     stderr.write(`${what} written to ${path}\n`);
   };
   if (outputs.json) await write(outputs.json, toJson(report), 'JSON report');
@@ -347,7 +363,13 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
     return 0;
   }
   const { outputs } = parsed;
-  for (const note of parsed.notes) stderr.write(`${note}\n`);
+  const selection = checkSelection(parsed.config.only, parsed.config.skip, parsed.config.property !== undefined);
+  for (const note of [...parsed.notes, ...selection.notes]) stderr.write(`${note}\n`);
+  const problem = selection.error ?? (await outputProblem(outputs.files));
+  if (problem !== undefined) {
+    stderr.write(`${problem}\n`);
+    return 2;
+  }
   let embedded: EmbeddedTarget | undefined;
   try {
     let { url } = parsed.config;
