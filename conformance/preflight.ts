@@ -17,7 +17,7 @@
  * normalised (and said so). Any other path is refused: a registry under a path prefix cannot be
  * reached by those clients, and a path after /v2/ is a repository namespace (--namespace).
  */
-import { HarnessError } from './client/errors.ts';
+import { BrokenResponse, HarnessError } from './client/errors.ts';
 import type { RegistryClient, Reply } from './client/registry-client.ts';
 import { bareType } from './client/headers.ts';
 import { bodyText } from './client/exchange.ts';
@@ -114,7 +114,10 @@ export function notARegistry(reply: Reply, credentials: boolean): string | undef
 
 /** GET /v2/ once; throws a HarnessError (one line) when the target does not answer like a registry. */
 export async function preflight(client: RegistryClient, credentials: boolean): Promise<void> {
-  const reply = await client.request('GET', '/v2/');
+  const reply = await client.request('GET', '/v2/').catch((error: unknown) => {
+    if (error instanceof BrokenResponse) throw new HarnessError(`${client.baseUrl}: does not answer like a registry: ${error.message}`);
+    throw error;
+  });
   const problem = notARegistry(reply, credentials);
   if (problem !== undefined) throw new HarnessError(`${client.baseUrl}: ${problem}`);
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { RegistryClient } from './client/registry-client.ts';
-import { HarnessError } from './client/errors.ts';
+import { BrokenResponse, HarnessError } from './client/errors.ts';
 import { ACCEPT_MANIFESTS } from './client/headers.ts';
 import { preflight } from './preflight.ts';
 import type { Exchange } from './client/exchange.ts';
@@ -95,7 +95,8 @@ async function cleanup(client: RegistryClient, config: RunConfig, created: Set<s
       }
       for (const digest of digests) await client.request('DELETE', `/v2/${repo}/manifests/${digest}`);
     } catch (error) {
-      if (!(error instanceof HarnessError)) throw error;
+      // Best effort: a registry that cannot be reached or breaks its answers off keeps what is left.
+      if (!(error instanceof HarnessError) && !(error instanceof BrokenResponse)) throw error;
     }
   }
 }

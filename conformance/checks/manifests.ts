@@ -14,7 +14,7 @@
  */
 import { unknownDigest } from '../content.ts';
 import { randomUUID } from 'node:crypto';
-import { CheckFailure, HarnessError } from '../client/errors.ts';
+import { BrokenResponse, CheckFailure, HarnessError } from '../client/errors.ts';
 import { digestNames, ensure, expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import {
@@ -106,9 +106,12 @@ function manifestOfSize(image: Pick<Image, 'config' | 'layers'>, size: number): 
   return padded('x'.repeat(free));
 }
 
-/** A failed request of a huge body: the registry closed the connection instead of answering. */
+/**
+ * A failed request of a huge body: the registry closed the connection instead of answering (while
+ * the body was still going out), or broke its answer off.
+ */
 function closedEarly(error: unknown): boolean {
-  return error instanceof HarnessError && /UND_ERR_SOCKET|other side closed|EPIPE|ECONNRESET/.test(error.message);
+  return error instanceof BrokenResponse || (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed|EPIPE|ECONNRESET/.test(error.message));
 }
 
 /**
@@ -586,7 +589,7 @@ export default defineChecks([
       await pushBlobsOf(ctx, repo, image);
       const manifest = manifestOfSize(image, OVERSIZED_MANIFEST_BYTES);
       const reply = await putManifest(ctx, repo, 'oversized', manifest).catch((error: unknown) => {
-        if (closedEarly(error)) throw new CheckFailure(`PUT a manifest of ${manifest.size} bytes: the connection closed before a complete answer (expected 413): ${(error as Error).message}`);
+        if (closedEarly(error)) throw new CheckFailure(`PUT a manifest of ${manifest.size} bytes: the connection closed before a complete answer (expected 413): ${(error as Error).message}`, (error as Partial<BrokenResponse>).exchange);
         throw error;
       });
       if (reply.status === 201) ctx.skip(`the registry accepted a manifest of ${manifest.size} bytes: its limit, if it enforces one, is higher`);
