@@ -190,19 +190,32 @@ function categoriesFromEnv(env: NodeJS.ProcessEnv): Pick<Capabilities, 'pull' | 
   };
 }
 
-/** The argument list for replays: the run's own flags without the ones a replay sets itself. */
-function replayArgs(argv: readonly string[]): string {
+/** Flags a replay sets itself (selection, seed, path) or must not repeat (the run's report outputs). */
+const NOT_REPLAYED = new Set(['--only', '--skip', '--seed', '--path', '--runs', '--json', '--junit', '--html', '--repro']);
+const NOT_REPLAYED_SWITCHES = new Set(['--tap']);
+/** Environment variables naming report outputs: emptied in front of a replay, so it writes none of them. */
+const REPORT_ENV = ['OCI_REPORT_DIR'];
+
+/**
+ * The command line that replays this run, before the replay's own --only, --seed and --path: the
+ * run's flags without its report outputs (running the replay must not overwrite the full report)
+ * and with the password left to the environment (a replay line is printed and written in reports).
+ */
+function replayLine(invocation: string, argv: readonly string[], env: NodeJS.ProcessEnv): string {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    const name = arg.split('=')[0];
-    if (['--only', '--skip', '--seed', '--path', '--runs'].includes(name ?? '')) {
+    const name = arg.split('=')[0] ?? '';
+    if (NOT_REPLAYED_SWITCHES.has(name)) continue;
+    if (NOT_REPLAYED.has(name) || name === '--password') {
       if (!arg.includes('=')) i += 1;
+      if (name === '--password') kept.push('--password "$OCI_PASSWORD"');
       continue;
     }
     kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
   }
-  return kept.join(' ');
+  const emptied = REPORT_ENV.filter((name) => (env[name] ?? '') !== '').map((name) => `${name}=`);
+  return [...emptied, invocation, ...kept].join(' ');
 }
 
 export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, invocation = 'npx touchstone check'): ParsedCheck | 'help' {
@@ -252,7 +265,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     path,
     maxCommands: whole(values['max-commands'], '--max-commands', 1) ?? 20,
     stopAtFirstFailure: values['fail-fast'] === true,
-    commandLine: [invocation, replayArgs(argv)].filter((part) => part !== '').join(' ').trim(),
+    commandLine: replayLine(invocation, argv, env),
   };
 
   const reportDir = env.OCI_REPORT_DIR;

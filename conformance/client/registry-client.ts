@@ -8,6 +8,7 @@
  * status line, or is not HTTP at all, is the registry's: a BrokenResponse, with the exchange and
  * the bytes received.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { BrokenResponse, HarnessError } from './errors.ts';
 import { BODY_KEEP_BYTES, bodyRecord, ExchangeLog, requestPath, type BodyRecord, type Exchange } from './exchange.ts';
@@ -50,6 +51,8 @@ export class RegistryClient {
   readonly #password: string | undefined;
   readonly #tokens = new Map<string, string>();
   readonly #onExchange: ((exchange: Exchange) => void) | undefined;
+  /** The collector of the `recording` call the current request was made under, if any. */
+  readonly #recording = new AsyncLocalStorage<Exchange[]>();
   #authorization: string | undefined;
 
   constructor(options: ClientOptions) {
@@ -78,6 +81,15 @@ export class RegistryClient {
     return reply;
   }
 
+  /**
+   * Runs `work`, collecting into `into` every exchange of the requests it makes, and only those:
+   * requests other work has in flight at the same time (say, a concurrent step of an execution
+   * that already failed) are recorded in the log but not here, whenever their answers come.
+   */
+  recording<T>(into: Exchange[], work: () => Promise<T>): Promise<T> {
+    return this.#recording.run(into, work);
+  }
+
   async close(): Promise<void> {
     await this.#agent.close();
   }
@@ -101,6 +113,7 @@ export class RegistryClient {
         ...(incomplete === undefined ? {} : { incomplete }),
       };
       this.log.add(exchange);
+      this.#recording.getStore()?.push(exchange);
       this.#onExchange?.(exchange);
       return exchange;
     };
