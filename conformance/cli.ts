@@ -225,7 +225,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const specVersion = values['spec-version'] ?? 'v1.1.1';
   if (specVersion !== 'v1.1.1' && specVersion !== 'main') throw new UsageError(`--spec-version is v1.1.1 or main, got ${specVersion}`);
   const given = values.url ?? env.OCI_ROOT_URL ?? '';
-  const target = given === '' ? { url: '', note: undefined } : targetUrl(given);
+  const target = given === '' ? { url: '', note: undefined } : targetUrl(given, values.url === undefined ? 'OCI_ROOT_URL' : '--url');
   if (target instanceof Error) throw new UsageError(target.message);
   const { url } = target;
   const namespace = values.namespace ?? env.OCI_NAMESPACE ?? 'touchstone';

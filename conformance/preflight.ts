@@ -30,28 +30,28 @@ export interface TargetUrl {
 }
 
 /**
- * The registry root of a --url, or an Error whose message says why it cannot be one (the caller
- * makes it a usage error). `/v2` and `/v2/` at the end are dropped.
+ * The registry root of a --url (or of OCI_ROOT_URL: `label`), or an Error whose message says why
+ * it cannot be one (the caller makes it a usage error). `/v2` and `/v2/` at the end are dropped.
  */
-export function targetUrl(given: string): TargetUrl | Error {
+export function targetUrl(given: string, label = '--url'): TargetUrl | Error {
   let parsed: URL;
   try {
     parsed = new URL(given);
   } catch {
-    return new Error(`--url needs an http(s) URL such as http://registry.example:5000, got ${JSON.stringify(given)}`);
+    return new Error(`${label} needs an http(s) URL such as http://registry.example:5000, got ${JSON.stringify(given)}`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return new Error(`--url needs an http(s) URL, got ${given}`);
-  if (parsed.username !== '' || parsed.password !== '') return new Error('--url must not carry credentials: give --username and --password (or OCI_USERNAME, OCI_PASSWORD)');
-  if (parsed.search !== '' || parsed.hash !== '') return new Error(`--url is the registry's root, scheme://host[:port], without a query or fragment: got ${given}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return new Error(`${label} needs an http(s) URL, got ${given}`);
+  if (parsed.username !== '' || parsed.password !== '') return new Error(`${label} must not carry credentials: give --username and --password (or OCI_USERNAME, OCI_PASSWORD)`);
+  if (parsed.search !== '' || parsed.hash !== '') return new Error(`${label} is the registry's root, scheme://host[:port], without a query or fragment: got ${given}`);
   const path = parsed.pathname.replace(/\/+$/, '');
   const root = parsed.origin;
   if (path === '') return { url: root, note: undefined };
-  if (path === '/v2') return { url: root, note: `--url: ${given} is the API root of ${root}; the suite adds /v2/ to every request itself, so it checks ${root}` };
+  if (path === '/v2') return { url: root, note: `${label}: ${given} is the API root of ${root}; the suite adds /v2/ to every request itself, so it checks ${root}` };
   const namespace = /^\/v2\/(.+)$/.exec(path)?.[1];
   if (namespace !== undefined) {
-    return new Error(`--url is the registry's root (${root}), not a path under /v2/: for repositories under ${namespace}/, use --url ${root} --namespace ${namespace}`);
+    return new Error(`${label} is the registry's root (${root}), not a path under /v2/: for repositories under ${namespace}/, use --url ${root} --namespace ${namespace}`);
   }
-  return new Error(`--url is the registry's root, scheme://host[:port]: the spec's endpoints are at /v2/ of the host (end-1), where clients look for them, so a path (${path}) cannot be part of it; got ${given}`);
+  return new Error(`${label} is the registry's root, scheme://host[:port]: the spec's endpoints are at /v2/ of the host (end-1), where clients look for them, so a path (${path}) cannot be part of it; got ${given}`);
 }
 
 /** A short description of a body: "an HTML page (title …)", "text …", "JSON …", "an empty body". */
