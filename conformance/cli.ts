@@ -6,9 +6,10 @@
  * flags win. Refuses, before any request, a URL that is not a registry's root (preflight.ts), a
  * selection that matches nothing and a report path that cannot be written (outputs.ts). Runs the
  * suite, prints progress and a summary grouped by area, writes the reports asked for, and exits 0
- * when no MUST-level check failed, 1 when one did, 2 for usage or harness errors. Without --url (and OCI_ROOT_URL) it checks the registry the caller embeds — the
- * launcher (cli/touchstone.ts) starts the reference registry in-process; this module never
- * imports it (conformance/ works against any registry).
+ * when no MUST-level check failed, 1 when one did, 2 for usage or harness errors. Without --url
+ * (and OCI_ROOT_URL) it checks the registry the caller embeds — the launcher (cli/touchstone.ts)
+ * starts the reference registry in-process; this module never imports it (conformance/ works
+ * against any registry).
  */
 import { exec } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
