@@ -3,11 +3,13 @@
  * already use the official OCI conformance suite, its environment variables (OCI_ROOT_URL,
  * OCI_NAMESPACE, OCI_CROSSMOUNT_NAMESPACE, OCI_USERNAME/OCI_PASSWORD, OCI_TEST_PULL/PUSH/
  * CONTENT_DISCOVERY/CONTENT_MANAGEMENT, OCI_AUTOMATIC_CROSSMOUNT, OCI_REPORT_DIR, OCI_DEBUG);
- * flags win. Runs the suite, prints progress and a summary grouped by area, writes the reports
- * asked for, and exits 0 when no MUST-level check failed, 1 when one did, 2 for usage or harness
- * errors. Without --url (and OCI_ROOT_URL) it checks the registry the caller embeds — the
- * launcher (cli/touchstone.ts) starts the reference registry in-process; this module never
- * imports it (conformance/ works against any registry).
+ * flags win. Refuses, before any request, a URL that is not a registry's root (preflight.ts), a
+ * selection that matches nothing and a report path that cannot be written (outputs.ts). Runs the
+ * suite, prints progress and a summary grouped by area, writes the reports asked for, and exits 0
+ * when no MUST-level check failed, 1 when one did, 2 for usage or harness errors. Without --url
+ * (and OCI_ROOT_URL) it checks the registry the caller embeds — the launcher (cli/touchstone.ts)
+ * starts the reference registry in-process; this module never imports it (conformance/ works
+ * against any registry).
  */
 import { exec } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +17,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
+import { targetUrl } from './preflight.ts';
+import { checkSelection, outputProblem, type OutputPath } from './outputs.ts';
 import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion } from './config.ts';
 import { newRunId, runSuite } from './run.ts';
 import { formatProgress, formatSummary } from './report/text.ts';
@@ -29,7 +33,8 @@ import { bodyText } from './client/exchange.ts';
 export const USAGE = `usage: touchstone check [--url URL] [options]
 
 target
-  --url URL                    the registry (env OCI_ROOT_URL); without it, the embedded reference registry
+  --url URL                    the registry's root, http(s)://host[:port] (env OCI_ROOT_URL; a trailing /v2/
+                               is dropped); without it, the embedded reference registry
   --namespace NS               repositories go under NS/<run id>-… (env OCI_NAMESPACE; default touchstone)
   --crossmount-namespace NS    sources of cross-repository mounts (env OCI_CROSSMOUNT_NAMESPACE)
   --username U --password P    credentials for Basic or token auth (env OCI_USERNAME, OCI_PASSWORD)
@@ -97,6 +102,8 @@ interface Outputs {
   readonly junit: string | undefined;
   readonly html: string | undefined;
   readonly repro: string | undefined;
+  /** Every file the run writes, named as the user gave it, checked before the run. */
+  readonly files: readonly OutputPath[];
   readonly tap: boolean;
   readonly quiet: boolean;
   readonly color: boolean;
@@ -106,6 +113,8 @@ interface Outputs {
 export interface ParsedCheck {
   /** The run's configuration; `url` is empty when the embedded target is to be used. */
   readonly config: Omit<RunConfig, 'gc'> & { readonly gc: Omit<GcConfig, 'trigger'> };
+  /** What the arguments meant that the user may not expect (a normalised --url), for stderr. */
+  readonly notes: readonly string[];
   readonly gc: { readonly command: string | undefined; readonly touchstone: boolean };
   readonly outputs: Outputs;
 }
@@ -184,19 +193,32 @@ function categoriesFromEnv(env: NodeJS.ProcessEnv): Pick<Capabilities, 'pull' | 
   };
 }
 
-/** The argument list for replays: the run's own flags without the ones a replay sets itself. */
-function replayArgs(argv: readonly string[]): string {
+/** Flags a replay sets itself (selection, seed, path) or must not repeat (the run's report outputs). */
+const NOT_REPLAYED = new Set(['--only', '--skip', '--seed', '--path', '--runs', '--json', '--junit', '--html', '--repro']);
+const NOT_REPLAYED_SWITCHES = new Set(['--tap']);
+/** Environment variables naming report outputs: emptied in front of a replay, so it writes none of them. */
+const REPORT_ENV = ['OCI_REPORT_DIR'];
+
+/**
+ * The command line that replays this run, before the replay's own --only, --seed and --path: the
+ * run's flags without its report outputs (running the replay must not overwrite the full report)
+ * and with the password left to the environment (a replay line is printed and written in reports).
+ */
+function replayLine(invocation: string, argv: readonly string[], env: NodeJS.ProcessEnv): string {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    const name = arg.split('=')[0];
-    if (['--only', '--skip', '--seed', '--path', '--runs'].includes(name ?? '')) {
+    const name = arg.split('=')[0] ?? '';
+    if (NOT_REPLAYED_SWITCHES.has(name)) continue;
+    if (NOT_REPLAYED.has(name) || name === '--password') {
       if (!arg.includes('=')) i += 1;
+      if (name === '--password') kept.push('--password "$OCI_PASSWORD"');
       continue;
     }
     kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
   }
-  return kept.join(' ');
+  const emptied = REPORT_ENV.filter((name) => (env[name] ?? '') !== '').map((name) => `${name}=`);
+  return [...emptied, invocation, ...kept].join(' ');
 }
 
 export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, invocation = 'npx touchstone check'): ParsedCheck | 'help' {
@@ -205,8 +227,10 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const specVersion = values['spec-version'] ?? 'v1.1.1';
   if (specVersion !== 'v1.1.1' && specVersion !== 'main') throw new UsageError(`--spec-version is v1.1.1 or main, got ${specVersion}`);
-  const url = (values.url ?? env.OCI_ROOT_URL ?? '').replace(/\/+$/, '');
-  if (url !== '' && !/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url needs an http(s) URL, got ${url}`);
+  const given = values.url ?? env.OCI_ROOT_URL ?? '';
+  const target = given === '' ? { url: '', note: undefined } : targetUrl(given, values.url === undefined ? 'OCI_ROOT_URL' : '--url');
+  if (target instanceof Error) throw new UsageError(target.message);
+  const { url } = target;
   const namespace = values.namespace ?? env.OCI_NAMESPACE ?? 'touchstone';
   const crossmountNamespace = values['crossmount-namespace'] ?? env.OCI_CROSSMOUNT_NAMESPACE ?? namespace;
 
@@ -244,11 +268,18 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     path,
     maxCommands: whole(values['max-commands'], '--max-commands', 1) ?? 20,
     stopAtFirstFailure: values['fail-fast'] === true,
-    commandLine: [invocation, replayArgs(argv)].filter((part) => part !== '').join(' ').trim(),
+    commandLine: replayLine(invocation, argv, env),
   };
 
   const reportDir = env.OCI_REPORT_DIR;
   const inDir = (file: string): string | undefined => (reportDir === undefined || reportDir === '' ? undefined : join(reportDir, file));
+  const files: OutputPath[] = [];
+  const output = (flag: 'json' | 'junit' | 'html' | 'repro', inReportDir?: string): string | undefined => {
+    const fromDir = inReportDir === undefined ? undefined : inDir(inReportDir);
+    const path = values[flag] ?? fromDir;
+    if (path !== undefined) files.push({ label: values[flag] !== undefined ? `--${flag}` : `OCI_REPORT_DIR (${inReportDir})`, path });
+    return path;
+  };
   return {
     config: {
       url,
@@ -265,12 +296,14 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       cleanup: values['no-cleanup'] !== true,
       runId: newRunId(),
     },
+    notes: target.note === undefined ? [] : [target.note],
     gc: { command: gcCommand, touchstone: gcTouchstone },
     outputs: {
-      json: values.json ?? inDir('report.json'),
-      junit: values.junit ?? inDir('junit.xml'),
-      html: values.html ?? inDir('report.html'),
-      repro: values.repro,
+      json: output('json', 'report.json'),
+      junit: output('junit', 'junit.xml'),
+      html: output('html', 'report.html'),
+      repro: output('repro'),
+      files,
       tap: values.tap === true,
       quiet: values.quiet === true,
       color: values['no-color'] !== true && env.NO_COLOR === undefined,
@@ -306,10 +339,15 @@ export function touchstoneTrigger(client: RegistryClient): GcTrigger {
 }
 
 async function writeReports(report: Report, outputs: Outputs, stderr: NodeJS.WritableStream): Promise<void> {
+  // Checked before the run (outputs.ts); what can still go wrong here (a full disk) is the harness's.
   const write = async (file: string, text: string, what: string): Promise<void> => {
     const path = resolve(file);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    } catch (error) {
+      throw new HarnessError(`the ${what} could not be written to ${path}: ${(error as Error).message}`);
+    }
     stderr.write(`${what} written to ${path}\n`);
   };
   if (outputs.json) await write(outputs.json, toJson(report), 'JSON report');
@@ -341,6 +379,13 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
     return 0;
   }
   const { outputs } = parsed;
+  const selection = checkSelection(parsed.config.only, parsed.config.skip, parsed.config.property !== undefined);
+  for (const note of [...parsed.notes, ...selection.notes]) stderr.write(`${note}\n`);
+  const problem = selection.error ?? (await outputProblem(outputs.files));
+  if (problem !== undefined) {
+    stderr.write(`${problem}\n`);
+    return 2;
+  }
   let embedded: EmbeddedTarget | undefined;
   try {
     let { url } = parsed.config;

@@ -19,6 +19,30 @@ export const SERVE_USAGE = `touchstone serve [--port 5000] [--host 127.0.0.1] [-
                  [--tags-page-size N] [--referrers-page-size N] [--quiet]
                  [--fault NAME]... [--list-faults]`;
 
+export const SERVE_HELP = `usage: touchstone serve [options]
+  runs the reference registry until SIGINT or SIGTERM (then drains: requests in flight finish)
+
+  --port N                     port to listen on (default 5000; 0 picks a free one)
+  --host H                     address to listen on (default 127.0.0.1)
+  --root DIR                   the store: one OCI image layout per repository (default ./data)
+  --no-delete                  refuse manifest, tag and blob deletes (405 UNSUPPORTED)
+  --auto-mount                 a mount without from= finds the blob in any repository
+  --gc-interval SECONDS        collect garbage periodically (default: only when asked)
+  --gc-grace SECONDS           blobs and uploads younger than this survive GC (default 3600)
+  --gc-delete-untagged         GC also collects untagged manifests nothing reaches
+  --upload-expiry SECONDS      idle upload sessions go after this, GC or not (default 3600; 0: never)
+  --idle-timeout SECONDS       close connections with no traffic for this long (default 60)
+  --drain-timeout SECONDS      on SIGTERM/SIGINT, let requests finish for this long (default 10)
+  --max-uploads N              blob uploads streaming at once, 429 above (default 256)
+  --max-manifest-memory SIZE   manifest bytes held at once, 429 above (default 64MiB)
+  --max-blob-size SIZE         largest blob an upload may make, 413 above (default 64GiB)
+  --tags-page-size N           most tags per page, with n or without (default 1000)
+  --referrers-page-size N      referrers per page (default 20)
+  --quiet                      no request log
+  --fault NAME                 turn on a fault of the catalog (repeatable)
+  --list-faults                print the fault catalog and exit
+  -h, --help                   this text`;
+
 const OPTIONS = {
   port: { type: 'string', default: '5000' },
   host: { type: 'string', default: '127.0.0.1' },
@@ -39,11 +63,16 @@ const OPTIONS = {
   quiet: { type: 'boolean', default: false },
   fault: { type: 'string', multiple: true, default: [] as string[] },
   'list-faults': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-/** Starts the registry and keeps it running until a signal; false when it only listed the faults. */
+/** Starts the registry and keeps it running until a signal; false when it only printed its help or the faults. */
 export async function serve(args: string[]): Promise<boolean> {
   const { values } = parseArgs({ args, options: OPTIONS });
+  if (values.help) {
+    process.stdout.write(`${SERVE_HELP}\n`);
+    return false;
+  }
   if (values['list-faults']) {
     for (const [name, mirrors] of Object.entries(FAULT_CATALOG)) process.stdout.write(`${name.padEnd(30)} ${mirrors}\n`);
     return false;

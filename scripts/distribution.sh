@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs CNCF Distribution 2.8.2 (Debian package docker-registry) on 127.0.0.1 as a peer registry
-# for the conformance suite (spec-notes §9), with deletes enabled and its store in a directory.
+# for the conformance suite (docs/deviations.md#cncf-distribution-282), with deletes enabled and its store in a directory.
 #
 #   scripts/distribution.sh start DIR [PORT]   start in the background; prints the URL
 #   scripts/distribution.sh stop DIR           stop it

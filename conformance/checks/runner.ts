@@ -33,7 +33,8 @@ export function areaOf(id: string): string {
   return id.split('.')[0] ?? id;
 }
 
-function selected(id: string, only: readonly string[], skip: readonly string[]): boolean {
+/** Whether an id is selected by --only prefixes (none: every id) and not excluded by a --skip prefix. */
+export function selected(id: string, only: readonly string[], skip: readonly string[]): boolean {
   const matches = (prefix: string): boolean => id.startsWith(prefix);
   return (only.length === 0 || only.some(matches)) && !skip.some(matches);
 }

@@ -9,7 +9,7 @@
  * is provided; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
  * with rel="next"; paging with a small n, by Link or else by last=, yields every tag once, in
  * order; an unknown repository is 404 (NAME_UNKNOWN); a repository with only an untagged manifest
- * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: spec-notes §9) fails the
+ * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: docs/deviations.md#cncf-distribution-282) fails the
  * order, n and last checks.
  */
 import { CheckFailure } from '../client/errors.ts';

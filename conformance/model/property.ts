@@ -238,14 +238,17 @@ async function ticking<T>(tick: () => void, work: () => Promise<T>): Promise<T> 
 /** Runs of the minimal sequence tried to see it fail again (a race may not fail every time). */
 const RERUNS = 3;
 
-/** Runs the minimal counterexample again, recording its exchanges; undefined if it never failed. */
+/**
+ * Runs the minimal counterexample again, recording its exchanges — its own only, not those of
+ * requests an earlier execution left in flight — up to its failure; undefined if it never failed.
+ */
 async function rerun(client: RegistryClient, execute: () => Promise<Model>, trace: () => readonly string[]): Promise<Failure | undefined> {
   for (let attempt = 0; attempt < RERUNS; attempt += 1) {
-    const mark = client.log.mark();
+    const exchanges: Exchange[] = [];
     try {
-      await execute();
+      await client.recording(exchanges, execute);
     } catch (error) {
-      return { error, trace: [...trace()], exchanges: client.log.since(mark) };
+      return { error, trace: [...trace()], exchanges: [...exchanges] };
     }
   }
   return undefined;

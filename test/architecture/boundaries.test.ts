@@ -1,5 +1,5 @@
 /**
- * The project's boundaries (DEVELOPERS.md "Architecture"): conformance/ never imports reference/
+ * The project's boundaries: conformance/ never imports reference/
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
  * reference/ uses only node: built-ins and uuid. cli/ is the one place that joins the two halves.
  */
