@@ -1,7 +1,7 @@
 /**
  * `touchstone serve | gc | scrub`: the reference registry's command line.
  *   serve  [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]
- *          [--gc-interval S] [--gc-grace S] [--gc-delete-untagged] [--quiet]
+ *          [--gc-interval S] [--gc-grace S] [--gc-delete-untagged] [--catalog-page-size N] [--quiet]
  *          [--fault NAME]… [--list-faults]                 deviations for the fault catalog
  *   gc     --root DIR [--grace S] [--delete-untagged]   offline; stop the server first
  *   scrub  --root DIR                                  exits 1 when anything is damaged
@@ -15,6 +15,7 @@ import { FAULT_CATALOG, isFaultName, type FaultName } from './faults.ts';
 const USAGE = `usage:
   touchstone serve [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]
                    [--gc-interval SECONDS] [--gc-grace SECONDS] [--gc-delete-untagged] [--quiet]
+                   [--catalog-page-size N]   largest GET /v2/_catalog page (default 100)
                    [--fault NAME]... [--list-faults]
   touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
   touchstone scrub --root DIR`;
@@ -43,6 +44,7 @@ async function serve(args: string[]): Promise<boolean> {
       'gc-interval': { type: 'string' },
       'gc-grace': { type: 'string' },
       'gc-delete-untagged': { type: 'boolean', default: false },
+      'catalog-page-size': { type: 'string', default: '100' },
       quiet: { type: 'boolean', default: false },
       fault: { type: 'string', multiple: true, default: [] },
       'list-faults': { type: 'boolean', default: false },
@@ -59,6 +61,8 @@ async function serve(args: string[]): Promise<boolean> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number, got ${values.port}`);
+  const catalogPageSize = Number(values['catalog-page-size']);
+  if (!/^\d+$/.test(values['catalog-page-size']) || catalogPageSize < 1) throw new UsageError(`--catalog-page-size needs a whole number of at least 1, got ${values['catalog-page-size']}`);
   const deletes = !values['no-delete'];
   const registry = await startRegistry({
     root: resolve(values.root),
@@ -69,6 +73,7 @@ async function serve(args: string[]): Promise<boolean> {
     gcIntervalMs: seconds(values['gc-interval'], '--gc-interval'),
     gcGraceMs: seconds(values['gc-grace'], '--gc-grace') ?? DEFAULT_GC_GRACE_MS,
     gcDeleteUntagged: values['gc-delete-untagged'],
+    catalogPageSize,
     ...(values.quiet ? { log: () => undefined } : {}),
     faults,
   });

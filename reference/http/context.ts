@@ -25,6 +25,8 @@ export interface RegistryConfig {
   readonly autoMount: boolean;
   /** Referrers per page before a Link header points at the next one. */
   readonly referrersPageSize: number;
+  /** Repositories per GET /v2/_catalog page at most, also when n is absent or larger. */
+  readonly catalogPageSize: number;
   /** What POST /_touchstone/gc collects. */
   readonly gc: Omit<GcOptions, 'now'>;
   readonly log: (entry: RequestLog) => void;

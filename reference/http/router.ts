@@ -10,6 +10,7 @@ import { deleteBlob, getBlob } from './blobs.ts';
 import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './uploads.ts';
 import { deleteManifest, getManifest, putManifest } from './manifests.ts';
 import { listTags } from './tags.ts';
+import { listCatalog } from './catalog.ts';
 import { listReferrers } from './referrers.ts';
 import { runGc } from './admin.ts';
 import { HttpError } from './errors.ts';
@@ -23,6 +24,7 @@ interface Route {
 
 const ROUTES: readonly Route[] = [
   { pattern: /^\/v2\/?$/, methods: { GET: getBase, HEAD: getBase } },
+  { pattern: /^\/v2\/_catalog$/, methods: { GET: listCatalog } },
   { pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: listTags } },
   { pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest } },
   { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: listReferrers } },

@@ -17,6 +17,8 @@ export interface RegistryOptions {
   readonly deletes?: Partial<RegistryConfig['deletes']>;
   readonly autoMount?: boolean;
   readonly referrersPageSize?: number;
+  /** Largest GET /v2/_catalog page (default 100). */
+  readonly catalogPageSize?: number;
   readonly gcGraceMs?: number;
   readonly gcDeleteUntagged?: boolean;
   /** Run GC every this many milliseconds; off when absent. */
@@ -44,6 +46,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     deletes: { manifests: true, tags: true, blobs: true, ...options.deletes },
     autoMount: options.autoMount ?? false,
     referrersPageSize: options.referrersPageSize ?? 500,
+    catalogPageSize: options.catalogPageSize ?? 100,
     gc: { graceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS, deleteUntagged: options.gcDeleteUntagged ?? false },
     log: options.log ?? ((entry) => process.stdout.write(`${JSON.stringify(entry)}\n`)),
     faults,
