@@ -6,9 +6,10 @@ import mounts from './mounts.ts';
 import manifests from './manifests.ts';
 import referrers from './referrers.ts';
 import tags from './tags.ts';
+import catalog from './catalog.ts';
 import deletes from './deletes.ts';
 import validation from './validation.ts';
 import gc from './gc.ts';
 import type { Check } from './types.ts';
 
-export const ALL_CHECKS: readonly Check[] = [...base, ...uploads, ...blobs, ...mounts, ...manifests, ...referrers, ...tags, ...deletes, ...validation, ...gc];
+export const ALL_CHECKS: readonly Check[] = [...base, ...uploads, ...blobs, ...mounts, ...manifests, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc];
