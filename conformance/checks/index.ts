@@ -4,6 +4,7 @@ import uploads from './uploads.ts';
 import blobs from './blobs.ts';
 import mounts from './mounts.ts';
 import manifests from './manifests.ts';
+import kinds from './kinds.ts';
 import referrers from './referrers.ts';
 import tags from './tags.ts';
 import catalog from './catalog.ts';
@@ -12,4 +13,4 @@ import validation from './validation.ts';
 import gc from './gc.ts';
 import type { Check } from './types.ts';
 
-export const ALL_CHECKS: readonly Check[] = [...base, ...uploads, ...blobs, ...mounts, ...manifests, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc];
+export const ALL_CHECKS: readonly Check[] = [...base, ...uploads, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc];
