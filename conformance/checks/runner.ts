@@ -34,6 +34,7 @@ export function requirementsOf(check: Pick<Check, 'id' | 'requires' | 'readOnly'
 /** How a skip by configuration begins: the reports call such a skip "disabled". */
 export const READ_ONLY_SKIP = 'read-only: needs a push';
 export const DECLARED_WITHOUT = 'registry declared without:';
+export const SINCE_MAIN_SKIP = 'requirement added after v1.1.1';
 
 
 export function areaOf(id: string): string {
@@ -60,7 +61,7 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<Result>
   const missing = requirementsOf(check).filter((capability) => !ctx.config.capabilities[capability]);
   if (missing.length > 0) return { ...base, status: 'skip', message: `${DECLARED_WITHOUT} ${missing.join(', ')}`, ms: 0 };
   if (check.since === 'main' && ctx.config.specVersion !== 'main' && !(ctx.config.optIn ?? []).includes(check.id)) {
-    return { ...base, status: 'skip', message: 'requirement added after v1.1.1 (use --spec-version main)', ms: 0 };
+    return { ...base, status: 'skip', message: `${SINCE_MAIN_SKIP} (use --spec-version main)`, ms: 0 };
   }
   const mark = ctx.client.log.mark();
   const started = performance.now();
