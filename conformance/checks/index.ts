@@ -1,5 +1,6 @@
 /** Every scripted check, area by area, in the order they run. */
 import base from './base.ts';
+import existing from './existing.ts';
 import uploads from './uploads.ts';
 import blobs from './blobs.ts';
 import mounts from './mounts.ts';
@@ -13,4 +14,4 @@ import validation from './validation.ts';
 import gc from './gc.ts';
 import type { Check } from './types.ts';
 
-export const ALL_CHECKS: readonly Check[] = [...base, ...uploads, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc];
+export const ALL_CHECKS: readonly Check[] = [...base, ...existing, ...uploads, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc];

@@ -28,6 +28,11 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** A Buffer is recorded and can be replayed; an async iterable is streamed (chunked). */
   readonly body?: Uint8Array | string | AsyncIterable<Uint8Array>;
+  /**
+   * Receives a 2xx response body chunk by chunk instead of keeping it (blobs of any size, hashed
+   * as they stream); the reply's body is then empty and the exchange records the size.
+   */
+  readonly sink?: (chunk: Uint8Array) => void;
 }
 
 export interface Reply {
@@ -87,7 +92,7 @@ export class RegistryClient {
     const streamed = bytes === undefined && options.body !== undefined ? new StreamedBody(options.body as AsyncIterable<Uint8Array>) : undefined;
     const started = performance.now();
     let response: Dispatcher.ResponseData;
-    let body: Buffer;
+    let body: Buffer & { sunk?: BodyRecord };
     try {
       response = await request(url, {
         method: method as Dispatcher.HttpMethod,
@@ -95,7 +100,9 @@ export class RegistryClient {
         body: (bytes ?? streamed?.chunks()) as Dispatcher.DispatchOptions['body'],
         dispatcher: method === 'GET' || method === 'HEAD' ? this.#following : this.#agent,
       });
-      body = Buffer.from(await response.body.arrayBuffer());
+      body = options.sink !== undefined && response.statusCode >= 200 && response.statusCode < 300
+        ? await drain(response.body, options.sink)
+        : Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
       throw new HarnessError(`${method} ${url}: ${(error as Error).message} (${(error as NodeJS.ErrnoException).code ?? 'network error'})`);
     }
@@ -110,7 +117,7 @@ export class RegistryClient {
       requestBody: streamed ? streamed.record() : bodyRecord(bytes),
       status: response.statusCode,
       responseHeaders,
-      responseBody: bodyRecord(body) ?? { size: 0, base64: undefined },
+      responseBody: body.sunk ?? bodyRecord(body) ?? { size: 0, base64: undefined },
       ms: Math.round(performance.now() - started),
     };
     this.log.add(exchange);
@@ -168,6 +175,18 @@ export class RegistryClient {
     this.#authorization = `Bearer ${value}`;
     return true;
   }
+}
+
+/** A body sent to a sink: an empty Buffer that remembers the size and the first bytes for the exchange. */
+async function drain(source: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) => void): Promise<Buffer & { sunk?: BodyRecord }> {
+  const kept: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    if (size + chunk.length <= BODY_KEEP_BYTES) kept.push(Buffer.from(chunk));
+    size += chunk.length;
+    sink(chunk);
+  }
+  return Object.assign(Buffer.alloc(0), { sunk: { size, base64: size <= BODY_KEEP_BYTES ? Buffer.concat(kept).toString('base64') : undefined } });
 }
 
 /** A streamed request body, counted (and kept while small) as it goes out, for the exchange record. */
