@@ -17,6 +17,9 @@ import manifests from '../../../conformance/checks/manifests.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { runChecks } from '../../helpers/checks.ts';
 import { tempDir } from '../../helpers/tools.ts';
+import { runProperties } from '../../../conformance/model/property.ts';
+import { RegistryClient } from '../../../conformance/client/registry-client.ts';
+import { defaultRunConfig } from '../../../conformance/config.ts';
 
 class Capture extends Writable {
   text = '';
@@ -197,6 +200,15 @@ t.test('switches set to false skip their checks with the reason; true opts a v1.
   t.same([results.get('manifests.push.index')?.status, results.get('manifests.push.index')?.message], ['skip', 'disabled by OCI_DATA_INDEX=false']);
   t.equal(results.get('manifests.push.tags-param')?.status, 'pass', 'opted in under v1.1.1');
   t.match(results.get('manifests.pull.headers-required')?.message, /requirement added after v1\.1\.1/, 'not opted in: skipped');
+});
+
+t.test('a property whose switch is false is skipped with the reason, not run', async (t) => {
+  const client = new RegistryClient({ baseUrl: 'http://127.0.0.1:9' });
+  t.teardown(() => client.close());
+  const property = { runs: 1, timeBudgetMs: 1000, shrinkBudgetMs: 1000, seed: 1, path: undefined, maxCommands: 2, stopAtFirstFailure: false, commandLine: 'x' };
+  const config = defaultRunConfig('http://127.0.0.1:9', { property, disabled: [{ prefix: 'property.tags', reason: 'OCI_API_TAGS_LIST=false' }] });
+  const results = await runProperties(config, client, new Set(), { selected: (id) => id === 'property.tags' });
+  t.same(results.map((r) => [r.id, r.status, r.message]), [['property.tags', 'skip', 'disabled by OCI_API_TAGS_LIST=false']], 'no request to the (unreachable) registry');
 });
 
 t.test('OCI_RESULTS_DIR receives results.yaml, report.html and junit.xml', async (t) => {
