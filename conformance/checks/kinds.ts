@@ -31,6 +31,8 @@ const PAYLOAD_TYPE = 'application/vnd.touchstone.payload.v1';
 const MANY_LAYERS = 130;
 /** Blobs pulled back per kind: all of them up to this many, else the first and the last. */
 const BLOBS_PULLED = 8;
+/** Blob pushes in flight at once (each its own POST and PUT, as clients push layers in parallel). */
+const PUSHES_IN_FLIGHT = 8;
 
 /** What a kind pushes: blobs first, then manifests in order (children by digest, the last under a tag). */
 interface Built {
@@ -227,7 +229,10 @@ async function expectServed(ctx: CheckContext, repo: string, reference: string, 
 async function runKind(kind: Kind, ctx: CheckContext): Promise<string> {
   const repo = ctx.repo(kind.id);
   const built = kind.build();
-  for (const blob of built.blobs) await ctx.pushBlob(repo, blob);
+  const queue = [...built.blobs];
+  await Promise.all(Array.from({ length: PUSHES_IN_FLIGHT }, async () => {
+    for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await ctx.pushBlob(repo, blob);
+  }));
   const top = built.manifests.at(-1) as Content;
   for (const child of built.manifests.slice(0, -1)) await ctx.pushManifest(repo, child.digest, child);
   const reply = await put(ctx, repo, kind.id, top);
