@@ -3,9 +3,10 @@
  * already use the official OCI conformance suite, its configuration: the main branch's variables
  * and YAML file (options/official.ts), the v1.1.1 suite's OCI_TEST_* categories,
  * OCI_AUTOMATIC_CROSSMOUNT and OCI_REPORT_DIR; flags win. --read-only and --image
- * (options/read-only.ts) check a registry that cannot be written to. Runs the suite, prints progress and a summary grouped by area, writes the reports
- * asked for, and exits 0 when no MUST-level check failed, 1 when one did, 2 for usage or harness
- * errors. Without --url (and OCI_ROOT_URL) it checks the registry the caller embeds — the
+ * (options/read-only.ts) check a registry that cannot be written to. Runs the suite, prints
+ * progress and a summary grouped by area, writes the reports asked for, and exits 0 when no
+ * MUST-level check failed, 1 when one did, 2 for usage or harness errors. Without --url (nor
+ * OCI_REGISTRY, OCI_ROOT_URL) it checks the registry the caller embeds — the
  * launcher (cli/touchstone.ts) starts the reference registry in-process; this module never
  * imports it (conformance/ works against any registry).
  */
