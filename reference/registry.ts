@@ -31,6 +31,8 @@ export interface RegistryOptions {
   readonly referrersPageSize?: number;
   /** Most tags in one page, with `n` or without (default 1000). */
   readonly tagsPageSize?: number;
+  /** Most repositories in one GET /v2/_catalog page, with `n` or without (default 100). */
+  readonly catalogPageSize?: number;
   readonly gcGraceMs?: number;
   readonly gcDeleteUntagged?: boolean;
   /** Run GC every this many milliseconds; off when absent. */
@@ -77,6 +79,7 @@ export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 export const DEFAULTS = {
   referrersPageSize: 20,
   tagsPageSize: 1000,
+  catalogPageSize: 100,
   uploadExpiryMs: 60 * 60 * 1000,
   idleTimeoutMs: 60_000,
   maxUploads: 256,
@@ -96,7 +99,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     store,
     deletes: { manifests: true, tags: true, blobs: true, ...options.deletes },
     autoMount: options.autoMount ?? false,
-    pages: { referrers: options.referrersPageSize ?? DEFAULTS.referrersPageSize, tags: options.tagsPageSize ?? DEFAULTS.tagsPageSize },
+    pages: {
+      referrers: options.referrersPageSize ?? DEFAULTS.referrersPageSize,
+      tags: options.tagsPageSize ?? DEFAULTS.tagsPageSize,
+      catalog: options.catalogPageSize ?? DEFAULTS.catalogPageSize,
+    },
     limits: new Limits({ uploads: options.maxUploads ?? DEFAULTS.maxUploads, manifestBytes: options.maxManifestMemory ?? DEFAULTS.maxManifestMemory }),
     gc: { graceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS, deleteUntagged: options.gcDeleteUntagged ?? false },
     log: options.log ?? ((entry) => process.stdout.write(`${JSON.stringify(entry)}\n`)),

@@ -16,7 +16,7 @@ export const SERVE_USAGE = `touchstone serve [--port 5000] [--host 127.0.0.1] [-
                  [--gc-interval SECONDS] [--gc-grace SECONDS] [--gc-delete-untagged]
                  [--upload-expiry SECONDS] [--idle-timeout SECONDS] [--drain-timeout SECONDS]
                  [--max-uploads N] [--max-manifest-memory BYTES] [--max-blob-size BYTES]
-                 [--tags-page-size N] [--referrers-page-size N] [--quiet]
+                 [--tags-page-size N] [--referrers-page-size N] [--catalog-page-size N] [--quiet]
                  [--fault NAME]... [--list-faults]`;
 
 export const SERVE_HELP = `usage: touchstone serve [options]
@@ -38,6 +38,7 @@ export const SERVE_HELP = `usage: touchstone serve [options]
   --max-blob-size SIZE         largest blob an upload may make, 413 above (default 64GiB)
   --tags-page-size N           most tags per page, with n or without (default 1000)
   --referrers-page-size N      referrers per page (default 20)
+  --catalog-page-size N        most repositories per GET /v2/_catalog page (default 100)
   --quiet                      no request log
   --fault NAME                 turn on a fault of the catalog (repeatable)
   --list-faults                print the fault catalog and exit
@@ -60,6 +61,7 @@ const OPTIONS = {
   'max-blob-size': { type: 'string' },
   'tags-page-size': { type: 'string' },
   'referrers-page-size': { type: 'string' },
+  'catalog-page-size': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   fault: { type: 'string', multiple: true, default: [] as string[] },
   'list-faults': { type: 'boolean', default: false },
@@ -102,6 +104,7 @@ export async function serve(args: string[]): Promise<boolean> {
     maxBlobBytes: bytes(values['max-blob-size'], '--max-blob-size'),
     tagsPageSize: whole(values['tags-page-size'], '--tags-page-size', 1),
     referrersPageSize: whole(values['referrers-page-size'], '--referrers-page-size', 1),
+    catalogPageSize: whole(values['catalog-page-size'], '--catalog-page-size', 1),
     ...(values.quiet ? { log: () => undefined } : {}),
     ...(faults.length > 0 ? { faults } : {}),
   };
@@ -135,7 +138,7 @@ function describe(options: RegistryOptions, registry: RunningRegistry, drainMs: 
     `  gc: on demand (POST /_touchstone/gc)${options.gcIntervalMs === undefined ? '' : ` and every ${s(options.gcIntervalMs)}`}; grace ${s(gc.graceMs)}; untagged manifests ${gc.deleteUntagged ? 'collected' : 'kept'}`,
     `  uploads: idle sessions expire after ${expiry === 0 ? 'never' : s(expiry)}; at most ${limits.config.uploads} at once; blobs up to ${size(options.maxBlobBytes ?? DEFAULTS.maxBlobBytes)}`,
     `  limits: idle connections closed after ${s(options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs)}; manifests in memory up to ${size(limits.config.manifestBytes)}; drain on stop up to ${s(drainMs)}`,
-    `  pages: tags ${pages.tags}, referrers ${pages.referrers}`,
+    `  pages: tags ${pages.tags}, referrers ${pages.referrers}, catalog ${pages.catalog}`,
   ];
   if (registry.recovered > 0) lines.push(`  recovered: removed ${registry.recovered} leftovers of writes a previous run did not finish`);
   if (registry.faults) lines.push(`  FAULTS (deliberate deviations from the spec): ${registry.faults.list().join(', ')}`);

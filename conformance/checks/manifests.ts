@@ -336,6 +336,7 @@ export default defineChecks([
     title: 'GET of a manifest in a repository that does not exist answers 404',
     spec: '§Pushing Manifests ("An attempt to pull a nonexistent repository MUST return response code 404 Not Found")',
     level: 'MUST',
+    readOnly: true,
     async run(ctx) {
       const repo = ctx.repo('never-pushed');
       for (const reference of ['latest', unknownDigest()]) {

@@ -235,6 +235,7 @@ export default defineChecks([
     title: 'tags/list of a repository that does not exist answers 404',
     spec: '§Listing Tags (end-8a: failure 404)',
     level: 'MUST',
+    readOnly: true,
     async run(ctx) {
       const repo = ctx.repo('never-pushed');
       expectStatus(await ctx.request('GET', `/v2/${repo}/tags/list`), [404], 'tags/list of a repository never pushed to');
@@ -245,6 +246,7 @@ export default defineChecks([
     title: 'tags/list of a repository that does not exist answers the error code NAME_UNKNOWN',
     spec: '§Error Codes (code-9 NAME_UNKNOWN "repository name not known to registry"), §Listing Tags (end-8a)',
     level: 'SHOULD',
+    readOnly: true,
     async run(ctx) {
       const repo = ctx.repo('never-pushed');
       const reply = await ctx.request('GET', `/v2/${repo}/tags/list`);

@@ -31,6 +31,11 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** A Buffer is recorded and can be replayed; an async iterable is streamed (chunked). */
   readonly body?: Uint8Array | string | AsyncIterable<Uint8Array>;
+  /**
+   * Receives a 2xx response body chunk by chunk instead of keeping it (blobs of any size, hashed
+   * as they stream); the reply's body is then empty and the exchange records the size.
+   */
+  readonly sink?: (chunk: Uint8Array) => void;
 }
 
 export interface Reply {
@@ -100,7 +105,7 @@ export class RegistryClient {
     const bytes = typeof options.body === 'string' ? Buffer.from(options.body) : options.body instanceof Uint8Array ? options.body : undefined;
     const streamed = bytes === undefined && options.body !== undefined ? new StreamedBody(options.body as AsyncIterable<Uint8Array>) : undefined;
     const started = performance.now();
-    const record = (status: number, responseHeaders: Record<string, string>, body: Buffer, incomplete: string | undefined): Exchange => {
+    const record = (status: number, responseHeaders: Record<string, string>, responseBody: BodyRecord, incomplete: string | undefined): Exchange => {
       const exchange: Exchange = {
         method,
         url,
@@ -108,7 +113,7 @@ export class RegistryClient {
         requestBody: streamed ? streamed.record() : bodyRecord(bytes),
         status,
         responseHeaders,
-        responseBody: bodyRecord(body) ?? { size: 0, base64: undefined },
+        responseBody,
         ms: Math.round(performance.now() - started),
         ...(incomplete === undefined ? {} : { incomplete }),
       };
@@ -129,7 +134,7 @@ export class RegistryClient {
       // Bytes that are not an HTTP response: the registry answered, wrongly (RFC 9112 §2-§5).
       if ((error as Error).name === 'HTTPParserError') {
         const why = `not an HTTP response: ${(error as Error).message}`;
-        throw new BrokenResponse(`${method} ${requestPath(url)}: ${why}`, record(0, {}, Buffer.alloc(0), why));
+        throw new BrokenResponse(`${method} ${requestPath(url)}: ${why}`, record(0, {}, { size: 0, base64: undefined }, why));
       }
       // Nothing answered: refused, unresolvable, TLS, a timeout, a connection closed unanswered.
       throw new HarnessError(`${method} ${url}: ${(error as Error).message} (${(error as NodeJS.ErrnoException).code ?? 'network error'})`);
@@ -139,16 +144,25 @@ export class RegistryClient {
       if (value !== undefined) responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
     // The status line and headers came: from here on, an answer that breaks off is the registry's.
+    // A 2xx body with a sink streams there (a blob of any size, hashed on the way), its first bytes kept.
+    const sink = options.sink !== undefined && response.statusCode >= 200 && response.statusCode < 300 ? options.sink : undefined;
     const chunks: Buffer[] = [];
+    let size = 0;
     let broken: unknown;
     try {
-      for await (const chunk of response.body) chunks.push(chunk as Buffer);
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (sink) sink(chunk as Buffer);
+        if (!sink || size <= BODY_KEEP_BYTES) chunks.push(chunk as Buffer);
+      }
     } catch (error) {
       broken = error;
     }
-    const body = Buffer.concat(chunks);
-    const incomplete = broken === undefined ? undefined : brokenOff(broken, body.length, responseHeaders);
-    const exchange = record(response.statusCode, responseHeaders, body, incomplete);
+    const kept = Buffer.concat(chunks);
+    const body = sink ? Buffer.alloc(0) : kept;
+    const responseBody: BodyRecord = sink ? { size, base64: size <= BODY_KEEP_BYTES ? kept.toString('base64') : undefined } : (bodyRecord(body) ?? { size: 0, base64: undefined });
+    const incomplete = broken === undefined ? undefined : brokenOff(broken, size, responseHeaders);
+    const exchange = record(response.statusCode, responseHeaders, responseBody, incomplete);
     if (incomplete !== undefined) throw new BrokenResponse(`${method} ${requestPath(url)} → ${response.statusCode}: ${incomplete}`, exchange);
     return {
       status: response.statusCode,

@@ -18,7 +18,7 @@ import { CheckFailure, HarnessError } from '../client/errors.ts';
 import { curlScript } from '../client/curl.ts';
 import type { RegistryClient } from '../client/registry-client.ts';
 import type { Exchange } from '../client/exchange.ts';
-import type { RunConfig } from '../config.ts';
+import { disabledReason, type RunConfig } from '../config.ts';
 import { keptExchanges, type Result } from '../report/types.ts';
 import { poolSizes } from './arbitraries.ts';
 import { commandsFor, PROPERTIES, type PropertyDefinition } from './commands/index.ts';
@@ -78,6 +78,8 @@ function baseResult(property: PropertyDefinition): Omit<Result, 'status' | 'mess
 }
 
 function unmet(property: PropertyDefinition, config: RunConfig): string | undefined {
+  const disabled = disabledReason(property.id, config);
+  if (disabled !== undefined) return disabled;
   const missing = property.requires.filter((capability) => !config.capabilities[capability]);
   if (missing.length > 0) return `registry declared without: ${missing.join(', ')}`;
   if (property.needsGc && !config.gc.trigger) return 'no way to make the registry collect garbage (use --gc-command CMD)';

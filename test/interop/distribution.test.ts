@@ -61,6 +61,8 @@ const EXPECTED = {
     fail: [
       'blobs.upload.chunked-out-of-order',
       'blobs.upload.status',
+      'manifests.kind.index-subject',
+      'manifests.kind.non-distributable',
       'manifests.pull.no-accept',
       'manifests.push.subject-header',
       'property.blobs',
@@ -93,6 +95,7 @@ const EXPECTED = {
     warn: [
       'blobs.pull.range-unsatisfiable',
       'blobs.upload.sha512-identity',
+      'catalog.list.exists',
       'deletes.tag.disabled-code',
       'deletes.tag.supported',
       'manifests.push.too-large',
