@@ -102,7 +102,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly (`node --import tsx reference/cli.ts …`). Neither import.meta nor top-level await:
+// bin/touchstone.js loads this module with tsx's in-thread require hook.
+if (process.argv[1]?.endsWith('/reference/cli.ts') === true) {
   void main(process.argv.slice(2)).then((code) => {
     if (code !== undefined) process.exitCode = code;
   });
