@@ -2,7 +2,7 @@
  * The project's boundaries (DEVELOPERS.md "Architecture"): conformance/ never imports reference/
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
  * reference/ uses only node: built-ins and uuid, and reference/auth/ the libraries it needs for
- * bcrypt and YAML. cli/ is the one place that joins the two halves.
+ * bcrypt, JWT and YAML. cli/ is the one place that joins the two halves.
  */
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
@@ -64,8 +64,8 @@ t.test('the store knows nothing of HTTP', async (t) => {
   }
 });
 
-/** What reference/auth/ may import besides: bcrypt (bcryptjs), the policy file's YAML (yaml). */
-const AUTH_LIBRARIES = new Set(['bcryptjs', 'yaml']);
+/** What reference/auth/ may import besides: bcrypt (bcryptjs), JWT (jose), the policy file's YAML (yaml). */
+const AUTH_LIBRARIES = new Set(['bcryptjs', 'jose', 'yaml']);
 
 t.test('reference/ uses only node: built-ins, uuid, and spec/ (reference/auth/ also its libraries)', async (t) => {
   for (const file of await sources('reference')) {
