@@ -16,7 +16,10 @@ export type HttpErrorKind =
   | 'CONTENT_RANGE_INVALID'
   | 'PAGINATION_INVALID'
   | 'PARAMETER_INVALID'
-  | 'RANGE_NOT_SATISFIABLE';
+  | 'RANGE_NOT_SATISFIABLE'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'TOKEN_REQUEST_INVALID';
 
 export interface ErrorEntry {
   readonly code: ErrorCode;
@@ -49,6 +52,9 @@ export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
   PAGINATION_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'n is not a non-negative integer; the closed code set has no pagination code' },
   PARAMETER_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a parameter of the registry\'s own admin endpoint is malformed' },
   RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, why: 'Range outside the blob (RFC 9110 §15.5.17)' },
+  UNAUTHORIZED: { code: 'UNAUTHORIZED', status: 401, why: 'no credentials, wrong ones, or a token that does not hold the scope; WWW-Authenticate says how to authenticate' },
+  DENIED: { code: 'DENIED', status: 403, why: 'the caller is known but the policy does not grant the action' },
+  TOKEN_REQUEST_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a /token request names another service or a malformed scope (token authentication spec)' },
 };
 
 export class HttpError extends Error {

@@ -32,7 +32,18 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/_touchstone\/gc$/, methods: { POST: runGc } },
 ];
 
-export function createRegistryHandler(config: RegistryConfig): (req: IncomingMessage, res: ServerResponse) => void {
+export type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Builds the registry's request listener; `layer` wraps the dispatch (authentication) inside the
+ * request log, so that every request is logged, also those the layer answers itself.
+ */
+export function createRegistryHandler(config: RegistryConfig, layer: (next: Listener) => Listener = (next) => next): Listener {
+  const handle = layer((req, res) => {
+    dispatch(config, req, res).catch((error: unknown) => {
+      sendError(res, error, config.faults.has('error-codes-nonstandard'));
+    });
+  });
   return (req, res) => {
     const started = performance.now();
     const socket = req.socket;
@@ -49,9 +60,7 @@ export function createRegistryHandler(config: RegistryConfig): (req: IncomingMes
         ms: Math.round((performance.now() - started) * 100) / 100,
       });
     });
-    dispatch(config, req, res).catch((error: unknown) => {
-      sendError(res, error, config.faults.has('error-codes-nonstandard'));
-    });
+    handle(req, res);
   };
 }
 

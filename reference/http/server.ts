@@ -1,14 +1,18 @@
 /**
- * Starts the reference registry: an HTTP server over an image store, with optional periodic
- * garbage collection. Used by `touchstone serve`, by the conformance suite's embedded target and
- * by the tests (which listen on 127.0.0.1 port 0).
+ * Starts the reference registry: an HTTP server (HTTPS/1.1 with `tls`) over an image store, with
+ * optional periodic garbage collection and optional authentication (`auth`: reference/auth/'s
+ * layer around the request handler). Used by `touchstone serve`, by the conformance suite's
+ * embedded target and by the tests (which listen on 127.0.0.1 port 0).
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ImageStore } from '../store/image-store.ts';
 import { createRegistryHandler } from './router.ts';
 import { Faults, type FaultName } from '../faults.ts';
 import type { RegistryConfig, RequestLog } from './context.ts';
+import { withAuth } from '../auth/layer.ts';
+import { loadAuth, loadTls, type AuthOptions, type TlsOptions } from '../auth/setup.ts';
 
 export interface RegistryOptions {
   readonly root: string;
@@ -24,12 +28,16 @@ export interface RegistryOptions {
   readonly log?: (entry: RequestLog) => void;
   /** Faults from the catalog to inject (reference/faults.ts); none by default. */
   readonly faults?: readonly FaultName[];
+  /** Serve HTTPS with this certificate and key (files); plain HTTP when absent. */
+  readonly tls?: TlsOptions;
+  /** Authentication and access policy (reference/auth/); anonymous and unrestricted when absent. */
+  readonly auth?: AuthOptions;
 }
 
 export interface RunningRegistry {
   readonly url: string;
   readonly store: ImageStore;
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
   close(): Promise<void>;
 }
 
@@ -37,6 +45,8 @@ export interface RunningRegistry {
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
+  const tls = options.tls ? await loadTls(options.tls) : undefined;
+  const auth = options.auth ? await loadAuth(options.auth) : undefined;
   const faults = new Faults(options.faults);
   const store = await ImageStore.open(options.root, faults);
   const config: RegistryConfig = {
@@ -49,7 +59,9 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     faults,
   };
   // No overall request timeout: a large blob may take long; headers must still arrive promptly.
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, createRegistryHandler(config));
+  const timeouts = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 };
+  const listener = createRegistryHandler(config, auth && ((next) => withAuth(next, auth)));
+  const server = tls ? createHttpsServer({ ...timeouts, ...tls }, listener) : createServer(timeouts, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -75,7 +87,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     store,
     server,
     close: async () => {
