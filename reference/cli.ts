@@ -3,6 +3,7 @@
  *   serve  [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]
  *          [--gc-interval S] [--gc-grace S] [--gc-delete-untagged] [--quiet]
  *          [--fault NAME]… [--list-faults]                 deviations for the fault catalog
+ *          [--tls-cert F --tls-key F] [--auth htpasswd|token …] [--policy F]   reference/auth/flags.ts
  *   gc     --root DIR [--grace S] [--delete-untagged]   offline; stop the server first
  *   scrub  --root DIR                                  exits 1 when anything is damaged
  */
@@ -11,11 +12,15 @@ import { resolve } from 'node:path';
 import { startRegistry, DEFAULT_GC_GRACE_MS } from './http/server.ts';
 import { ImageStore } from './store/image-store.ts';
 import { FAULT_CATALOG, isFaultName, type FaultName } from './faults.ts';
+import { AUTH_FAULTS, isAuthFaultName, type AuthFaultName } from './auth/faults.ts';
+import { ConfigError } from './auth/errors.ts';
+import { SECURITY_FLAGS, SECURITY_USAGE, securityOptions } from './auth/flags.ts';
 
 const USAGE = `usage:
   touchstone serve [--port 5000] [--host 127.0.0.1] [--root ./data] [--no-delete] [--auto-mount]
                    [--gc-interval SECONDS] [--gc-grace SECONDS] [--gc-delete-untagged] [--quiet]
                    [--fault NAME]... [--list-faults]
+                   ${SECURITY_USAGE}
   touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
   touchstone scrub --root DIR`;
 
@@ -46,16 +51,19 @@ async function serve(args: string[]): Promise<boolean> {
       quiet: { type: 'boolean', default: false },
       fault: { type: 'string', multiple: true, default: [] },
       'list-faults': { type: 'boolean', default: false },
+      ...SECURITY_FLAGS,
     },
   });
   if (values['list-faults']) {
-    for (const [name, mirrors] of Object.entries(FAULT_CATALOG)) process.stdout.write(`${name.padEnd(30)} ${mirrors}\n`);
+    for (const [name, mirrors] of Object.entries({ ...FAULT_CATALOG, ...AUTH_FAULTS })) process.stdout.write(`${name.padEnd(30)} ${mirrors}\n`);
     return false;
   }
   const faults: FaultName[] = [];
+  const authFaults: AuthFaultName[] = [];
   for (const name of values.fault) {
-    if (!isFaultName(name)) throw new UsageError(`unknown fault ${name} (see --list-faults)`);
-    faults.push(name);
+    if (isFaultName(name)) faults.push(name);
+    else if (isAuthFaultName(name)) authFaults.push(name);
+    else throw new UsageError(`unknown fault ${name} (see --list-faults)`);
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number, got ${values.port}`);
@@ -71,8 +79,9 @@ async function serve(args: string[]): Promise<boolean> {
     gcDeleteUntagged: values['gc-delete-untagged'],
     ...(values.quiet ? { log: () => undefined } : {}),
     faults,
+    ...securityOptions(values, authFaults),
   });
-  const faultNote = faults.length > 0 ? ` with faults: ${faults.join(', ')}` : '';
+  const faultNote = faults.length + authFaults.length > 0 ? ` with faults: ${[...faults, ...authFaults].join(', ')}` : '';
   process.stderr.write(`touchstone registry listening on ${registry.url} (store: ${resolve(values.root)})${faultNote}\n`);
   const stop = (): void => {
     void registry.close().then(() => process.exit(0));
@@ -128,6 +137,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`touchstone: ${error.message}\n`);
       return 2;
     }
     throw error;
