@@ -41,6 +41,8 @@ export interface SecureRegistry extends TestRegistry {
   call(method: string, path: string, options?: CallOptions): Promise<Reply>;
   /** A token from the registry's token endpoint, as `user` (anonymous when undefined). */
   token(user: User | undefined, scopes: readonly string[]): Promise<string>;
+  /** Authorization for `user`: Basic credentials, or (token mode) a token holding `scopes`. */
+  authorization(user: User, scopes: readonly string[]): Promise<Record<string, string>>;
 }
 
 export interface SecureOptions {
@@ -84,6 +86,13 @@ export async function startSecureRegistry(t: Test, options: SecureOptions): Prom
   const agent = new Agent({ connect: { ca: await readFile(pki.caCert, 'utf8') }, keepAliveTimeout: 10, keepAliveMaxTimeout: 10 });
   t.teardown(() => agent.close());
   const secureCall = (method: string, path: string, callOptions: CallOptions = {}) => call(registry.url, method, path, { ...callOptions, dispatcher: agent });
+  const token = async (user: User | undefined, scopes: readonly string[]) => {
+    const query = new URLSearchParams({ service: SERVICE });
+    for (const scope of scopes) query.append('scope', scope);
+    const reply = await secureCall('GET', `/token?${query}`, { headers: user === undefined ? {} : as(user) });
+    if (reply.status !== 200) throw new Error(`token for ${user ?? 'anonymous'}: ${reply.status} ${reply.body.toString()}`);
+    return reply.json<{ token: string }>().token;
+  };
   return {
     ...registry,
     pki,
@@ -91,13 +100,8 @@ export async function startSecureRegistry(t: Test, options: SecureOptions): Prom
     htpasswd,
     agent,
     call: secureCall,
-    token: async (user, scopes) => {
-      const query = new URLSearchParams({ service: SERVICE });
-      for (const scope of scopes) query.append('scope', scope);
-      const reply = await secureCall('GET', `/token?${query}`, { headers: user === undefined ? {} : as(user) });
-      if (reply.status !== 200) throw new Error(`token for ${user ?? 'anonymous'}: ${reply.status} ${reply.body.toString()}`);
-      return reply.json<{ token: string }>().token;
-    },
+    token,
+    authorization: async (user, scopes) => (options.mode === 'token' ? bearer(await token(user, scopes)) : as(user)),
   };
 }
 
