@@ -68,6 +68,7 @@ async function serve(args: string[]): Promise<boolean> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number, got ${values.port}`);
   const deletes = !values['no-delete'];
+  const security = securityOptions(values, authFaults);
   const registry = await startRegistry({
     root: resolve(values.root),
     host: values.host,
@@ -79,10 +80,11 @@ async function serve(args: string[]): Promise<boolean> {
     gcDeleteUntagged: values['gc-delete-untagged'],
     ...(values.quiet ? { log: () => undefined } : {}),
     faults,
-    ...securityOptions(values, authFaults),
+    ...security,
   });
   const faultNote = faults.length + authFaults.length > 0 ? ` with faults: ${[...faults, ...authFaults].join(', ')}` : '';
   process.stderr.write(`touchstone registry listening on ${registry.url} (store: ${resolve(values.root)})${faultNote}\n`);
+  if (security.auth && !security.tls) process.stderr.write('warning: authentication without --tls-cert: passwords and tokens travel in clear text\n');
   const stop = (): void => {
     void registry.close().then(() => process.exit(0));
   };

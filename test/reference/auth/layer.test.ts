@@ -90,6 +90,18 @@ t.test('the registry sees a refused mount without mount and from, and secrets re
   t.equal((await seen(base, '/v2/public/img/tags/list?n=1&Password=p&pass%77ord=q')).url, '/v2/public/img/tags/list?n=1&Password=REDACTED&pass%77ord=REDACTED', 'names matched decoded and in any case');
 });
 
+t.test('GET /v2/: an identity is needed, and anonymous needs some access', async (t) => {
+  const open = await layered(t);
+  const closed = await layered(t, { policy: undefined });
+  t.equal((await call(open, 'GET', '/v2/', { headers: basic('', '') })).status, 200, 'anonymous with access to public/**');
+  t.equal((await call(closed, 'GET', '/v2/', { headers: basic('', '') })).status, 401, 'anonymous without any access (no policy)');
+  t.equal((await call(closed, 'GET', '/v2/', { headers: as('dave') })).status, 200, 'a user');
+  t.equal((await call(closed, 'GET', '/v2/team/app/tags/list', { headers: as('dave') })).status, 200, 'without a policy users may do everything');
+  const tokens = await layered(t, { mode: 'token', policy: undefined });
+  const anonymous = (await call(tokens, 'GET', `/token?service=${SERVICE}`)).json<{ token: string }>().token;
+  t.equal((await call(tokens, 'GET', '/v2/', { headers: bearer(anonymous) })).status, 401, 'an anonymous token when anonymous has no access');
+});
+
 t.test('without the layer there is no hook: everything is visible', async (t) => {
   const base = await serve(t, standIn);
   t.same(await seen(base, '/v2/_catalog'), { url: '/v2/_catalog', user: null, visible: null });
