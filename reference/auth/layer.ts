@@ -3,8 +3,9 @@
  * from method and path what a request needs (scope.ts), who makes it, and whether it may go on to
  * the registry, which never sees a request it does not allow.
  *
- * Who: with htpasswd, Basic credentials (RFC 7617) checked against the file; no credentials (or
- * empty ones, which containers/image sends when it has none) are the anonymous identity. With
+ * Who: with htpasswd, Basic credentials (RFC 7617) checked against the file; empty ones (which
+ * containers/image sends when it has none) are the anonymous identity, and a request without any
+ * may do on repositories what anonymous may. With
  * tokens, a Bearer token (RFC 6750 §2.1) the token endpoint issued, verified on every request;
  * without one the caller has not authenticated and is challenged, as Distribution does
  * (anonymous clients fetch an anonymous token: the token specification's flow).
@@ -21,8 +22,9 @@
  *     too (registry:catalog:*), and the hook request-access.ts lets it list only what the
  *     caller may pull.
  *   - A mount whose caller may not pull the source goes on without `mount` and `from`: an upload
- *     session (202), saying nothing about whether the blob exists (spec end-11 allows the
- *     fallback). A mount without `from` never searches repositories for a caller.
+ *     session (202), saying nothing about whether the blob exists (spec "Mounting a blob from
+ *     another repository": a registry unable to mount SHOULD answer 202). A mount without
+ *     `from` never searches repositories for a caller.
  * Secrets in the query (password=, access_token=…) are replaced before anything logs the URL.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
