@@ -11,6 +11,7 @@ import { DEFAULT_GC_GRACE_MS } from './registry.ts';
 import { ImageStore } from './store/image-store.ts';
 import { SERVE_USAGE, serve } from './serve.ts';
 import { UsageError, seconds } from './cli-values.ts';
+import { ConfigError } from './auth/errors.ts';
 
 const USAGE = `usage:
   ${SERVE_USAGE}
@@ -96,6 +97,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`touchstone: ${error.message}\n`);
       return 2;
     }
     throw error;

@@ -10,6 +10,7 @@
  * when it holds index.json — exactly when its tags/list answers 200 — so a directory a crash left
  * without index.json is not, and a repository whose manifests were all deleted still is.
  */
+import { requestAccess } from '../auth/request-access.ts';
 import { HttpError } from './errors.ts';
 import { sendJson } from './respond.ts';
 import type { Context } from './context.ts';
@@ -22,7 +23,9 @@ export async function listCatalog(ctx: Context): Promise<void> {
   const n = nParam === null ? max : Math.min(Number(nParam), max);
   const last = query.get('last');
   const { layout } = ctx.config.store;
-  const candidates = (await layout.listRepositories()).filter((name) => last === null || name > last);
+  // With access control, only what the caller may pull: the catalog reveals nothing else.
+  const access = requestAccess(ctx.req);
+  const candidates = (await layout.listRepositories()).filter((name) => (last === null || name > last) && (access?.canPull(name) ?? true));
   // One more than the page tells whether a Link is due; stat only as far as that.
   const page: string[] = [];
   let more = false;

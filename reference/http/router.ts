@@ -108,28 +108,37 @@ function parseTarget(target: string): URL {
  */
 const connectionMarks = new WeakMap<Socket, { read: number; written: number }>();
 
-export function createRegistryHandler(config: RegistryConfig): (req: IncomingMessage, res: ServerResponse) => void {
+export type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Builds the registry's request listener; `layer` wraps the dispatch (access control) inside the
+ * request log, so that every request is logged, also those the layer answers itself.
+ */
+export function createRegistryHandler(config: RegistryConfig, layer: (next: Listener) => Listener = (next) => next): Listener {
+  const handle = layer((req, res) => {
+    dispatch(config, req, res).catch((error: unknown) => {
+      sendError(res, error);
+    });
+  });
   return (req, res) => {
     const started = performance.now();
     const socket = req.socket;
     const mark = connectionMarks.get(socket) ?? { read: 0, written: 0 };
-    const path = req.url ?? '';
     res.on('close', () => {
       const now = { read: socket.bytesRead, written: socket.bytesWritten };
       connectionMarks.set(socket, now);
       config.log({
         time: new Date().toISOString(),
         method: req.method ?? '',
-        path,
+        // As the registry saw it: access control takes secrets out of the query before it goes on.
+        path: req.url ?? '',
         status: res.statusCode,
         bytesIn: now.read - mark.read,
         bytesOut: now.written - mark.written,
         ms: Math.round((performance.now() - started) * 100) / 100,
       });
     });
-    dispatch(config, req, res).catch((error: unknown) => {
-      sendError(res, error);
-    });
+    handle(req, res);
   };
 }
 
