@@ -4,7 +4,8 @@
  * Basic, and Bearer tokens from the realm named in WWW-Authenticate (distribution token spec),
  * with the OCI_USERNAME / OCI_PASSWORD credentials. Redirects of GET and HEAD are followed, as
  * clients follow a registry's redirect of a download to its storage. Network failures become
- * HarnessErrors.
+ * HarnessErrors. A caller that reads large bodies (the benchmark's blob pulls) gives a `sink`: the
+ * body of a 2xx answer then streams to it instead of being buffered.
  */
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { HarnessError } from './errors.ts';
@@ -28,6 +29,12 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** A Buffer is recorded and can be replayed; an async iterable is streamed (chunked). */
   readonly body?: Uint8Array | string | AsyncIterable<Uint8Array>;
+  /**
+   * Receives the body of a 2xx answer chunk by chunk, as it arrives, instead of buffering it: the
+   * reply's `body` is then empty and the exchange records the size only. Other answers (errors,
+   * 401 challenges) are buffered as usual.
+   */
+  readonly sink?: (chunk: Uint8Array) => void;
 }
 
 export interface Reply {
@@ -88,6 +95,7 @@ export class RegistryClient {
     const started = performance.now();
     let response: Dispatcher.ResponseData;
     let body: Buffer;
+    let sunk: number | undefined;
     try {
       response = await request(url, {
         method: method as Dispatcher.HttpMethod,
@@ -95,7 +103,16 @@ export class RegistryClient {
         body: (bytes ?? streamed?.chunks()) as Dispatcher.DispatchOptions['body'],
         dispatcher: method === 'GET' || method === 'HEAD' ? this.#following : this.#agent,
       });
-      body = Buffer.from(await response.body.arrayBuffer());
+      if (options.sink !== undefined && response.statusCode >= 200 && response.statusCode < 300) {
+        sunk = 0;
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+          sunk += chunk.length;
+          options.sink(chunk);
+        }
+        body = Buffer.alloc(0);
+      } else {
+        body = Buffer.from(await response.body.arrayBuffer());
+      }
     } catch (error) {
       throw new HarnessError(`${method} ${url}: ${(error as Error).message} (${(error as NodeJS.ErrnoException).code ?? 'network error'})`);
     }
@@ -110,7 +127,7 @@ export class RegistryClient {
       requestBody: streamed ? streamed.record() : bodyRecord(bytes),
       status: response.statusCode,
       responseHeaders,
-      responseBody: bodyRecord(body) ?? { size: 0, base64: undefined },
+      responseBody: sunk !== undefined ? { size: sunk, base64: undefined } : bodyRecord(body) ?? { size: 0, base64: undefined },
       ms: Math.round(performance.now() - started),
     };
     this.log.add(exchange);
