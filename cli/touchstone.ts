@@ -1,14 +1,26 @@
 /**
  * `touchstone <command>`: serve | gc | scrub run the reference registry (reference/cli.ts);
  * check runs the conformance suite (conformance/cli.ts), against the embedded reference registry
- * when no URL is given. `npm start` is `touchstone check` with no URL.
+ * when no URL is given; bench runs the load benchmark (bench/cli.ts; Ctrl-C stops it and reports
+ * what ran). `npm start` is `touchstone check` with no URL.
  */
 import { main as referenceMain } from '../reference/cli.ts';
 import { main as checkMain } from '../conformance/cli.ts';
+import { main as benchMain } from '../bench/cli.ts';
 import { startEmbeddedReference } from './embedded.ts';
 
 export async function main(argv: readonly string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
+  if (command === 'bench') {
+    const stop = new AbortController();
+    const interrupt = (): void => stop.abort();
+    process.once('SIGINT', interrupt);
+    try {
+      return await benchMain(rest, { signal: stop.signal });
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
+  }
   if (command !== 'check') return referenceMain([...argv]);
   const invocation = process.env.npm_lifecycle_event === 'start' ? 'npm start --' : 'npx touchstone check';
   return checkMain(rest, { embedded: () => startEmbeddedReference(), invocation });
