@@ -249,7 +249,8 @@ export async function main(argv: readonly string[], options: BenchOptions = {}):
   try {
     for (const [i, r] of parsed.registries.entries()) await reachable(clients[i] as RegistryClient, r.url);
     const targets: RunTarget[] = parsed.registries.map((r, i) => ({ label: r.label, url: r.url, client: clients[i] as RegistryClient, ...(r.pid !== undefined ? { pid: r.pid } : {}) }));
-    const outcome = await runBenchmark(targets, workloads, settings, runId(), display, options.signal);
+    const id = runId();
+    const outcome = await runBenchmark(targets, workloads, settings, id, display, options.signal);
     display.done();
     const found = baseline ? regressions(outcome, baseline, parsed.maxRegression).found : undefined;
     const result: BenchResult = {
@@ -257,6 +258,7 @@ export async function main(argv: readonly string[], options: BenchOptions = {}):
       format: 1,
       startedAt: started.toISOString(),
       seconds: (Date.now() - started.getTime()) / 1000,
+      runId: id,
       machine: { cpus: cpus().length, node: process.versions.node, platform: process.platform, release: release() },
       command: [options.invocation ?? 'npx touchstone bench', ...argv].join(' '),
       settings,

@@ -103,6 +103,8 @@ export interface BenchResult {
   readonly format: 1;
   readonly startedAt: string;
   readonly seconds: number;
+  /** Every repository the run used is under <namespace>/<runId>. */
+  readonly runId: string;
   readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string; readonly release: string };
   readonly command: string;
   readonly settings: Settings;

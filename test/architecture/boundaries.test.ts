@@ -2,6 +2,8 @@
  * The project's boundaries (DEVELOPERS.md "Architecture"): conformance/ never imports reference/
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
  * reference/ uses only node: built-ins and uuid. cli/ is the one place that joins the two halves.
+ * bench/ works against any registry too: it never imports reference/ (nor cli/), only its own
+ * files, the suite's client (conformance/client/), spec/, node: built-ins and undici.
  */
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
@@ -68,6 +70,18 @@ t.test('reference/ uses only node: built-ins, uuid, and spec/', async (t) => {
     for (const spec of await importsOf(file)) {
       const to = target(file, spec);
       t.ok(to.startsWith('node:') || to === 'uuid' || to.startsWith('reference/') || to.startsWith('spec/'), `${file} imports ${spec}`);
+    }
+  }
+});
+
+t.test('bench/ never imports reference/: only itself, conformance/client/, spec/, node: and undici', async (t) => {
+  const files = await sources('bench');
+  t.ok(files.length > 0, 'bench/ has sources');
+  for (const file of files) {
+    for (const spec of await importsOf(file)) {
+      const to = target(file, spec);
+      const allowed = to.startsWith('bench/') || to.startsWith('conformance/client/') || to.startsWith('spec/') || to.startsWith('node:') || to === 'undici';
+      t.ok(allowed, `${file} imports ${spec}`);
     }
   }
 });
