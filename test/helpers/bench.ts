@@ -18,8 +18,8 @@ export interface BenchRun {
   readonly dir: string;
 }
 
-/** Quick settings: two tiny sizes, concurrency 1 and 3, a few operations per cell. */
-export const SMALL = ['--sizes', '3KiB,70KiB', '--concurrency', '1,3', '--count', '6', '--duration', '5', '--tags', '25', '--page-size', '7', '--referrers', '5', '--chunk-size', '32KiB', '--seed', '7'];
+/** Quick settings: two tiny sizes, concurrency 1 and 2, a few operations per cell. */
+export const SMALL = ['--sizes', '3KiB,70KiB', '--concurrency', '1,2', '--count', '4', '--duration', '5', '--tags', '25', '--page-size', '7', '--referrers', '5', '--chunk-size', '32KiB', '--seed', '7'];
 
 function sink(): { stream: Writable & { isTTY?: boolean }; text: () => string } {
   const chunks: string[] = [];
