@@ -31,7 +31,7 @@ export interface Settings {
 export const DEFAULTS = {
   sizes: [MiB, 16 * MiB, 128 * MiB],
   concurrency: [1, 8, 32],
-  durationMs: 1_000,
+  durationMs: 500,
   count: 1_000,
   cellVolume: 512 * MiB,
   chunkSize: 4 * MiB,
