@@ -7,9 +7,10 @@ import { cellKey, type BenchResult } from '../result.ts';
 import { formatSize } from '../settings.ts';
 import { COLUMNS, num, ratioText, row, sizeText } from './text.ts';
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A Markdown table; the first `labels` columns are left-aligned, the figures right-aligned. */
+function table(head: readonly string[], rows: readonly (readonly string[])[], labels = 4): string {
   const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
-  return [line(head), line(head.map((_, i) => (i < 4 ? '---' : '---:'))), ...rows.map((r) => line([...r, ...Array(Math.max(0, head.length - r.length)).fill('')]))].join('\n');
+  return [line(head), line(head.map((_, i) => (i < labels ? '---' : '---:'))), ...rows.map((r) => line([...r, ...Array(Math.max(0, head.length - r.length)).fill('')]))].join('\n');
 }
 
 /** The comparison of every registry against the first, cell by cell. */
@@ -33,7 +34,7 @@ export function comparisonTable(result: BenchResult): string {
     }
     return out;
   });
-  return table(head, rows);
+  return table(head, rows, 3);
 }
 
 export function toMarkdown(result: BenchResult): string {
