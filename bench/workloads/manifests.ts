@@ -6,18 +6,18 @@
  * subject ("Listing Referrers", end-12, with Link pages) and checks the set. A registry whose
  * referrers API answers 404 does not offer it.
  */
+import { createHash } from 'node:crypto';
 import { CheckFailure } from '../../conformance/client/errors.ts';
 import { ACCEPT_MANIFESTS, bareType, nextLink } from '../../conformance/client/headers.ts';
 import type { Reply } from '../../conformance/client/registry-client.ts';
 import { OCI_EMPTY, OCI_LAYER_TAR_GZIP, OCI_MANIFEST } from '../../spec/media-types.ts';
-import { KiB, type Settings } from '../settings.ts';
+import type { PushedManifest } from '../ledger.ts';
 import { forEachLimit } from '../parallel.ts';
+import { KiB, type Settings } from '../settings.ts';
 import { Anomaly, expectStatus, getDocument, parseJson, send } from '../verify.ts';
 import { memo } from './memo.ts';
 import { pushMonolithic } from './push.ts';
 import type { OpResult, Target, Workload } from './types.ts';
-import type { PushedManifest } from '../ledger.ts';
-import { createHash } from 'node:crypto';
 
 const EMPTY = Buffer.from('{}');
 const EMPTY_DESCRIPTOR = { mediaType: OCI_EMPTY, digest: `sha256:${createHash('sha256').update(EMPTY).digest('hex')}`, size: 2 };
