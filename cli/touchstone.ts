@@ -4,10 +4,12 @@
  * when no URL is given. `npm start` is `touchstone check` with no URL. `--help`, `-h` and `help`
  * print the commands, `help COMMAND` (like `COMMAND --help`) one command's options, `--version`
  * package.json's version.
+ * `bench` runs the load benchmark (bench/cli.ts; Ctrl-C stops it and reports what ran).
  */
 import { readFile } from 'node:fs/promises';
 import { main as referenceMain } from '../reference/cli.ts';
 import { main as checkMain } from '../conformance/cli.ts';
+import { main as benchMain } from '../bench/cli.ts';
 import { startEmbeddedReference } from './embedded.ts';
 
 export const USAGE = `usage: touchstone <command> [options]
@@ -18,11 +20,12 @@ commands
   serve    run the reference registry, optionally with faults of the catalog
   gc       collect garbage in a stopped reference registry's store
   scrub    verify every blob and manifest of a reference registry's store
+  bench    measure registries under load, checking every answer, side by side with --compare
 
   help [COMMAND]   this text, or the options of COMMAND (as \`touchstone COMMAND --help\`)
   --version        the version`;
 
-const COMMANDS = new Set(['check', 'serve', 'gc', 'scrub']);
+const COMMANDS = new Set(['check', 'serve', 'gc', 'scrub', 'bench']);
 
 async function version(): Promise<string> {
   const packageJson = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,6 +53,16 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     return topic !== undefined && COMMANDS.has(topic) ? main([topic, '--help']) : usageError(`no command ${topic ?? ''}`);
   }
   if (!COMMANDS.has(command)) return usageError(`unknown command ${command}`);
+  if (command === 'bench') {
+    const stop = new AbortController();
+    const interrupt = (): void => stop.abort();
+    process.once('SIGINT', interrupt);
+    try {
+      return await benchMain(rest, { signal: stop.signal });
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
+  }
   if (command !== 'check') return referenceMain([...argv]);
   const invocation = process.env.npm_lifecycle_event === 'start' ? 'npm start --' : 'npx touchstone check';
   return checkMain(rest, { embedded: () => startEmbeddedReference(), invocation });

@@ -6,7 +6,8 @@
  * clients follow a registry's redirect of a download to its storage. A failure before any answer
  * (refused, name resolution, TLS, timeout) is a HarnessError; an answer that breaks off after its
  * status line, or is not HTTP at all, is the registry's: a BrokenResponse, with the exchange and
- * the bytes received.
+ * the bytes received. A caller that reads large bodies (blob pulls of the benchmark and of
+ * read-only checks) gives a `sink`: the body of a 2xx answer streams to it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';

@@ -3,6 +3,8 @@
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
  * reference/ uses only node: built-ins and uuid, and reference/auth/ the libraries it needs for
  * bcrypt, JWT and YAML. cli/ is the one place that joins the two halves.
+ * bench/ works against any registry too: it never imports reference/ (nor cli/), only its own
+ * files, the suite's client (conformance/client/), spec/, node: built-ins and undici.
  */
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
@@ -85,6 +87,18 @@ t.test('reference/http, reference/store and reference/auth show only the registr
     for (const spec of await importsOf(file)) t.notOk(target(file, spec).startsWith('reference/faults'), `${file} imports ${spec}`);
   }
   t.ok(files.length > 10, `${files.length} files checked`);
+});
+
+t.test('bench/ never imports reference/: only itself, conformance/client/, spec/, node: and undici', async (t) => {
+  const files = await sources('bench');
+  t.ok(files.length > 0, 'bench/ has sources');
+  for (const file of files) {
+    for (const spec of await importsOf(file)) {
+      const to = target(file, spec);
+      const allowed = to.startsWith('bench/') || to.startsWith('conformance/client/') || to.startsWith('spec/') || to.startsWith('node:') || to === 'undici';
+      t.ok(allowed, `${file} imports ${spec}`);
+    }
+  }
 });
 
 t.test('the checker itself sees imports', async (t) => {
