@@ -2,6 +2,7 @@
  * The project's boundaries (DEVELOPERS.md "Architecture"): conformance/ never imports reference/
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
  * reference/ uses only node: built-ins and uuid. cli/ is the one place that joins the two halves.
+ * torture/ drives the registry only as a separate process: it never imports reference/ or cli/.
  */
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
@@ -70,6 +71,20 @@ t.test('reference/ uses only node: built-ins, uuid, and spec/', async (t) => {
       t.ok(to.startsWith('node:') || to === 'uuid' || to.startsWith('reference/') || to.startsWith('spec/'), `${file} imports ${spec}`);
     }
   }
+});
+
+t.test('torture/ drives the registry as a process: never imports reference/ nor cli/', async (t) => {
+  const files = await sources('torture');
+  for (const file of files) {
+    for (const spec of await importsOf(file)) {
+      const to = target(file, spec);
+      const allowed =
+        to.startsWith('node:') || ['tmp-promise', 'undici'].includes(to) || to.startsWith('torture/') || to.startsWith('spec/') ||
+        to.startsWith('conformance/client/') || to === 'conformance/content.ts';
+      t.ok(allowed, `${file} imports ${spec}`);
+    }
+  }
+  t.ok(files.length >= 10, `${files.length} torture files checked`);
 });
 
 t.test('the checker itself sees imports', async (t) => {
