@@ -2,13 +2,13 @@
  * Scenario "gc" (issue 9: GC never breaks a push nor blocks pushers): pushers push images as
  * clients do — config and layers by every blob flow, then the manifest under a tag — while garbage
  * collection (`POST /_touchstone/gc`, the reference's trigger) runs every 100 ms, with a grace
- * period (60 s) that must protect blobs pushed for a manifest not pushed yet. Windows with and
- * without GC alternate on the same registry, so both see the same, growing store, and push latency
- * is compared between them, after an untimed warm-up (goal: p99 with GC within 2× of p99 without). Pushers also leave
- * garbage (a loose blob, an abandoned upload session). At the end every acknowledged image must be
- * whole; then one collection with `?advance=` (as if the grace period had passed; only once the
- * pushers have stopped, since it treats young blobs as old) must keep every image whole and
- * collect all the garbage.
+ * period (60 s) that must protect blobs pushed for a manifest not pushed yet. After an untimed
+ * warm-up, windows with and without GC alternate on the same registry, so both see the same,
+ * growing store, and push latency is compared between them (goal: p99 with GC within 2× of p99
+ * without). Pushers also leave garbage (a loose blob, an abandoned upload session). At the end
+ * every acknowledged image must be whole; then one collection with `?advance=` (as if the grace
+ * period had passed; only once the pushers have stopped, since it treats young blobs as old) must
+ * keep every image whole and collect all the garbage.
  */
 import { randomBytes } from 'node:crypto';
 import { dir } from 'tmp-promise';
