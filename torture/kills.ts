@@ -39,6 +39,8 @@ export interface KillsFigures {
   readonly cyclesWithInvalidLayouts: number;
   readonly strayTempFiles: number;
   readonly scrubClean: number;
+  /** Kills after which the registry started again on the same root. */
+  readonly restarted: number;
   readonly unexpected: number;
   readonly repositories: number;
   readonly layoutValidations: number;
@@ -62,6 +64,8 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
   let lostCount = 0;
   let cyclesWithInvalid = 0;
   let scrubClean = 0;
+  let restarted = 0;
+  let restartFailure: string | undefined;
   const start = (): Promise<RegistryProcess> => startRegistry(tmp.path, { env: options.env, args: options.serveArgs ?? [] });
   let registry = await start();
   try {
@@ -80,7 +84,14 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
       await Promise.all(crews);
       await client.close();
 
-      registry = await start();
+      try {
+        registry = await start();
+      } catch (error) {
+        // A store the registry cannot start on after a crash is the worst loss of all: report it, stop.
+        restartFailure = `the registry did not restart after kill ${cycle}: ${(error as Error).message}`;
+        break;
+      }
+      restarted += 1;
       for (const file of await strayTempFiles(tmp.path)) temps.add(file);
       // Read-only, so at once: the checks through the API, the layout validator, scrub.
       const checker = new Client(registry.url, { connections: CHECK_CONCURRENCY });
@@ -108,6 +119,7 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
     cyclesWithInvalidLayouts: cyclesWithInvalid,
     strayTempFiles: temps.size,
     scrubClean,
+    restarted,
     unexpected: world.unexpectedCount,
     repositories: world.repos.length,
     layoutValidations: validator.runs,
@@ -115,15 +127,16 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
   const line =
     `kills: ${cycles} cycles, ${count(figures.acknowledged)} acknowledged writes, ${count(figures.lost)} lost, ` +
     `${figures.invalidLayouts} invalid layouts (after ${cyclesWithInvalid} of ${cycles} kills), ${figures.strayTempFiles} stray temp files, ` +
-    `scrub clean ${scrubClean}/${cycles}, ${figures.unexpected} unexpected answers (${figures.repositories} repositories, seed ${seed}, load ${load()})`;
+    `scrub clean ${scrubClean}/${cycles}, ${restarted === cycles ? '' : `${restarted}/${cycles} restarts, `}${figures.unexpected} unexpected answers (${figures.repositories} repositories, seed ${seed}, load ${load()})`;
   const goals = [
     goal('acknowledged writes lost 0', figures.lost, figures.lost === 0),
     goal('invalid layouts after kills 0', figures.invalidLayouts, figures.invalidLayouts === 0),
     goal(`scrub clean ${cycles}/${cycles}`, `${scrubClean}/${cycles}`, scrubClean === cycles),
     goal('stray temp files 0', figures.strayTempFiles, figures.strayTempFiles === 0),
+    goal(`restarts after a kill ${cycles}/${cycles}`, `${restarted}/${cycles}`, restarted === cycles),
     goal('unexpected answers 0', figures.unexpected, figures.unexpected === 0),
   ];
-  return { figures, line, goals, samples: [...lost, ...world.unexpected.slice(0, 5)] };
+  return { figures, line, goals, samples: [...(restartFailure ? [restartFailure] : []), ...lost, ...world.unexpected.slice(0, 5)] };
 }
 
 /** Checks every key against what its writes allow and settles it; the violations found. */

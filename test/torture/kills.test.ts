@@ -12,6 +12,7 @@ t.test('3 SIGKILL cycles under concurrent writers', async (t) => {
   if (!(await requireTool(t, 'oci-image-tool', 'oci-image-tool'))) return;
   const { figures, line, samples } = await runKills({ cycles: 3, writers: 4, newRepos: 3, killAfterMs: [300, 1500], seed: 11, env: childEnv() });
   t.comment(line);
+  t.equal(figures.restarted, 3, 'the registry restarted on the same root after every kill', { samples });
   t.ok(figures.acknowledged > 0, `writes acknowledged before the kills (${figures.acknowledged})`);
   t.equal(figures.lost, 0, 'acknowledged writes lost', { samples });
   t.equal(figures.unexpected, 0, 'unexpected answers', { samples });
