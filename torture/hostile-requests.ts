@@ -151,17 +151,18 @@ export function hostileRequest(seed: number, index: number, targets: Targets): H
 
   const framing = rng.weighted({ length: 70, chunked: 10, lie: 6, badLength: 5, te: 5, both: 2, none: 2 });
   let wire: Buffer = body;
-  let halfClose = false;
-  let reusable = framing === 'length' || framing === 'chunked';
+  // Only Content-Length or chunked framing says where the request ends; any other ends with a
+  // half-close, so the registry is never left waiting for bytes the generator will not send.
+  const framed = framing === 'length' || framing === 'chunked';
+  let reusable = framed;
   if (framing === 'length') {
     if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') lines.push(`Content-Length: ${body.length}`);
   } else if (framing === 'chunked') {
     lines.push('Transfer-Encoding: chunked');
     wire = Buffer.concat([...(body.length > 0 ? [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')] : []), Buffer.from('0\r\n\r\n')]);
   } else if (framing === 'lie') {
-    // Declares more than it sends, then goes quiet: only the half-close tells the registry.
+    // Declares more than it sends: only the half-close tells the registry no more is coming.
     lines.push(`Content-Length: ${body.length + rng.pick([1, 1000, 4 * 1024 * 1024, 2 ** 40])}`);
-    halfClose = true;
   } else if (framing === 'badLength') {
     lines.push(`Content-Length: ${rng.pick(BAD_LENGTHS)}`);
     if (rng.chance(0.3)) lines.push(`Content-Length: ${body.length + 1}`);
@@ -177,5 +178,5 @@ export function hostileRequest(seed: number, index: number, targets: Targets): H
 
   const lineBreak = rng.chance(0.01) ? (labels.push('bare-lf'), '\n') : '\r\n';
   const start = Buffer.from(`${method} ${target}${version === '' ? '' : ` ${version}`}${lineBreak}${lines.map((l) => `${l}${lineBreak}`).join('')}${lineBreak}`, 'latin1');
-  return { bytes: Buffer.concat([start, wire]), head: method === 'HEAD', halfClose, reusable, label: labels.join(' ') };
+  return { bytes: Buffer.concat([start, wire]), head: method === 'HEAD', halfClose: !framed, reusable, label: labels.join(' ') };
 }

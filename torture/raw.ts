@@ -18,7 +18,7 @@ export interface RawRequest {
   readonly bytes: Buffer;
   /** The answer to HEAD has no body whatever its headers say. */
   readonly head?: boolean;
-  /** Half-close after sending (the request's body is cut short: only EOF tells the server). */
+  /** Half-close after sending (the request's end is not framed, or its body is cut short: only EOF tells the server). */
   readonly halfClose?: boolean;
   /** The request is well framed, so the connection may carry the next one after the answer. */
   readonly reusable?: boolean;
