@@ -169,7 +169,7 @@ export async function runGc(options: GcOptions = {}): Promise<Outcome<GcFigures>
     };
     const ratio = figures.withGc.p99Ms / figures.withoutGc.p99Ms;
     const line =
-      `gc: ${pushers} pushers, ${count(figures.pushes)} pushes of ${count(attempted)} (${count(figures.pushesWithGc)} timed with GC every ${gcEveryMs} ms, ${count(figures.pushesWithoutGc)} without), ` +
+      `gc: ${pushers} pushers, ${count(figures.pushes)} pushes of ${count(attempted)} (${count(figures.pushesWithGc)} timed with GC every ${gcEveryMs} ms or back to back, ${count(figures.pushesWithoutGc)} without), ` +
       `${failed} failed, ${broken} images broken; push p99 ${ms(figures.withGc.p99Ms)} with GC vs ${ms(figures.withoutGc.p99Ms)} without (${ratio.toFixed(2)}×; ` +
       `p50 ${ms(figures.withGc.p50Ms)} vs ${ms(figures.withoutGc.p50Ms)}); ${count(figures.gcRuns)} GC runs (p50 ${ms(figures.gcP50Ms)}, p99 ${ms(figures.gcP99Ms)}), ${gcFailed} failed; ` +
       `after ?advance: ${brokenAfterAdvance} images broken, ${garbageLeft} of ${garbage.length} garbage left (grace ${grace} s, seed ${seed}, load ${load()})`;

@@ -59,7 +59,8 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
   const world = new World(ledger, ['kill/base-0', 'kill/base-1', 'kill/nested/base-2']);
   const validator = new LayoutValidator();
   const lost: string[] = [];
-  const invalid = new Set<string>();
+  /** Invalid repository directories, with the validator's message the first time. */
+  const invalid = new Map<string, string>();
   const temps = new Set<string>();
   let lostCount = 0;
   let cyclesWithInvalid = 0;
@@ -98,7 +99,7 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
       const [found, bad, scrubbed] = await Promise.all([check(checker, world).finally(() => checker.close()), validator.invalid(tmp.path), scrub(tmp.path, options.env)]);
       lostCount += found.length;
       lost.push(...found.slice(0, Math.max(0, 10 - lost.length)));
-      for (const result of bad) invalid.add(result.dir);
+      for (const result of bad) if (!invalid.has(result.dir)) invalid.set(result.dir, `after kill ${cycle}: ${result.message}`);
       if (bad.length > 0) cyclesWithInvalid += 1;
       if (scrubbed.code === 0) scrubClean += 1;
       options.progress?.(
@@ -136,7 +137,14 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
     goal(`restarts after a kill ${cycles}/${cycles}`, `${restarted}/${cycles}`, restarted === cycles),
     goal('unexpected answers 0', figures.unexpected, figures.unexpected === 0),
   ];
-  return { figures, line, goals, samples: [...(restartFailure ? [restartFailure] : []), ...lost, ...world.unexpected.slice(0, 5)] };
+  const samples = [
+    ...(restartFailure ? [restartFailure] : []),
+    ...lost,
+    ...world.unexpected.slice(0, 5),
+    ...[...invalid].slice(0, 3).map(([path, message]) => `invalid layout ${basename(path)} ${message}`),
+    ...[...temps].slice(0, 2).map((file) => `stray temp file ${file}`),
+  ];
+  return { figures, line, goals, samples };
 }
 
 /** Checks every key against what its writes allow and settles it; the violations found. */
