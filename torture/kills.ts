@@ -39,6 +39,8 @@ export interface KillsFigures {
   readonly cyclesWithInvalidLayouts: number;
   readonly strayTempFiles: number;
   readonly scrubClean: number;
+  /** Upload sessions open at a kill with acknowledged chunks, checked to hold them after the restart. */
+  readonly sessionsChecked: number;
   /** Kills after which the registry started again on the same root. */
   readonly restarted: number;
   readonly unexpected: number;
@@ -66,6 +68,7 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
   let cyclesWithInvalid = 0;
   let scrubClean = 0;
   let restarted = 0;
+  let sessionsChecked = 0;
   let restartFailure: string | undefined;
   const start = (): Promise<RegistryProcess> => startRegistry(tmp.path, { env: options.env, args: options.serveArgs ?? [] });
   let registry = await start();
@@ -97,8 +100,9 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
       // Read-only, so at once: the checks through the API, the layout validator, scrub.
       const checker = new Client(registry.url, { connections: CHECK_CONCURRENCY });
       const [found, bad, scrubbed] = await Promise.all([check(checker, world).finally(() => checker.close()), validator.invalid(tmp.path), scrub(tmp.path, options.env)]);
-      lostCount += found.length;
-      lost.push(...found.slice(0, Math.max(0, 10 - lost.length)));
+      lostCount += found.problems.length;
+      sessionsChecked += found.sessions;
+      lost.push(...found.problems.slice(0, Math.max(0, 10 - lost.length)));
       for (const result of bad) if (!invalid.has(result.dir)) invalid.set(result.dir, `after kill ${cycle}: ${result.message}`);
       if (bad.length > 0) cyclesWithInvalid += 1;
       if (scrubbed.code === 0) scrubClean += 1;
@@ -121,12 +125,13 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
     strayTempFiles: temps.size,
     scrubClean,
     restarted,
+    sessionsChecked,
     unexpected: world.unexpectedCount,
     repositories: world.repos.length,
     layoutValidations: validator.runs,
   };
   const line =
-    `kills: ${cycles} cycles, ${count(figures.acknowledged)} acknowledged writes, ${count(figures.lost)} lost, ` +
+    `kills: ${cycles} cycles, ${count(figures.acknowledged)} acknowledged writes, ${count(figures.lost)} lost (every key checked, and ${sessionsChecked} upload sessions open at a kill), ` +
     `${figures.invalidLayouts} invalid layouts (after ${cyclesWithInvalid} of ${cycles} kills), ${figures.strayTempFiles} stray temp files, ` +
     `scrub clean ${scrubClean}/${cycles}, ${restarted === cycles ? '' : `${restarted}/${cycles} restarts, `}${figures.unexpected} unexpected answers (${figures.repositories} repositories, seed ${seed}, load ${load()})`;
   const goals = [
@@ -147,8 +152,8 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
   return { figures, line, goals, samples };
 }
 
-/** Checks every key against what its writes allow and settles it; the violations found. */
-async function check(client: Client, world: World): Promise<string[]> {
+/** Checks every key against what its writes allow and settles it, then the open sessions; the violations found. */
+async function check(client: Client, world: World): Promise<{ problems: string[]; sessions: number }> {
   const problems: string[] = [];
   const unsettled = new Set(world.ledger.unsettled());
   const keys = world.ledger.keys();
@@ -163,13 +168,14 @@ async function check(client: Client, world: World): Promise<string[]> {
     }
   };
   await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
-  for (const session of world.sessions.filter((s) => !s.closed && s.acked > 0)) {
+  const open = world.sessions.filter((s) => !s.closed && s.acked > 0);
+  for (const session of open) {
     const problem = await checkSession(client, world, session);
     if (problem) problems.push(problem);
     await client.request('DELETE', session.path).catch(() => undefined);
   }
   world.sessions = [];
-  return problems;
+  return { problems, sessions: open.length };
 }
 
 /** What the registry holds for `key`: PRESENT/ABSENT, a digest for a tag, or what went wrong. */
