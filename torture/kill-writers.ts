@@ -51,10 +51,10 @@ export class World {
   readonly repos: string[];
   readonly blobs = new Map<string, Owned<BlobRole>>();
   readonly manifests = new Map<string, Owned<ManifestRole>>();
-  readonly tags = new Map<string, { repo: string; tag: string }>();
   /** Sessions opened since the last check; the checker looks at those still open. */
   sessions: Session[] = [];
-  chunkAcks = 0;
+  /** Write requests the registry acknowledged (201/202), chunks included. */
+  acknowledged = 0;
   readonly unexpected: string[] = [];
   unexpectedCount = 0;
   /** owner → kind → repo ('' for all) → keys, so a writer finds its own items without a scan. */
@@ -136,8 +136,8 @@ export class Writer {
     this.#options = options;
   }
 
-  /** Writes until `stopped()` (the kill) or maxOps; returns how many operations were attempted. */
-  async run(stopped: () => boolean): Promise<number> {
+  /** Writes until `stopped()` (the kill) or maxOps operations. */
+  async run(stopped: () => boolean): Promise<void> {
     let ops = 0;
     while (!stopped() && ops < this.#options.maxOps) {
       ops += 1;
@@ -149,7 +149,6 @@ export class Writer {
         this.#world.noteUnexpected(`no answer before the kill: ${error.message}`);
       }
     }
-    return ops;
   }
 
   async #step(): Promise<void> {
@@ -242,11 +241,11 @@ export class Writer {
       onChunk: (bytes) => {
         if (!session) return;
         session.acked = bytes;
-        this.#world.chunkAcks += 1;
+        this.#world.acknowledged += 1;
       },
     });
     if (session) session.closed = answer.status === 201;
-    this.#acknowledge(write, answer, 201, `${flow} blob push to ${repo}`);
+    this.#acknowledge([write], answer, 201, `${flow} blob push to ${repo}`);
   }
 
   async #mount(source: Owned<BlobRole>, repo: string): Promise<void> {
@@ -256,7 +255,7 @@ export class Writer {
     const answer = await mountBlob(this.#client, repo, source.content.digest, source.repo);
     const location = answer.header('location');
     if (answer.status === 202 && location !== undefined) await this.#client.request('DELETE', location);
-    this.#acknowledge(write, answer, 201, `mount from ${source.repo} to ${repo}`);
+    this.#acknowledge([write], answer, 201, `mount from ${source.repo} to ${repo}`);
   }
 
   async #manifest(repo: string): Promise<void> {
@@ -291,11 +290,10 @@ export class Writer {
   async #put(repo: string, reference: string, manifest: Content): Promise<void> {
     const writes = [this.#world.ledger.begin(manifestKey(repo, manifest.digest), PRESENT)];
     if (reference !== manifest.digest) {
-      this.#world.tags.set(tagKey(repo, reference), { repo, tag: reference });
       writes.push(this.#world.ledger.begin(tagKey(repo, reference), manifest.digest));
     }
     const answer = await this.#client.putManifest(repo, reference, manifest);
-    for (const write of writes) this.#acknowledge(write, answer, 201, `PUT /v2/${repo}/manifests/${reference}`);
+    this.#acknowledge(writes, answer, 201, `PUT /v2/${repo}/manifests/${reference}`);
   }
 
   async #untag(repo: string, tag: string): Promise<void> {
@@ -304,16 +302,19 @@ export class Writer {
     const answer = await this.#client.request('DELETE', `/v2/${repo}/manifests/${tag}`);
     // 404: the tag was not there (another writer may have deleted it first); nothing was written.
     if (answer.status === 404) this.#world.ledger.retract(key, write);
-    else this.#acknowledge(write, answer, 202, `DELETE /v2/${repo}/manifests/${tag}`);
+    else this.#acknowledge([write], answer, 202, `DELETE /v2/${repo}/manifests/${tag}`);
   }
 
   async #delete(key: string, path: string): Promise<void> {
     const write = this.#world.ledger.begin(key, ABSENT);
-    this.#acknowledge(write, await this.#client.request('DELETE', path), 202, `DELETE ${path}`);
+    this.#acknowledge([write], await this.#client.request('DELETE', path), 202, `DELETE ${path}`);
   }
 
-  #acknowledge(write: Write, answer: Answer, status: number, what: string): void {
-    if (answer.status === status) this.#world.ledger.acknowledge(write);
-    else this.#world.noteUnexpected(`${what}: ${answer.status} ${answer.body.toString('utf8', 0, 200)}`);
+  /** One request's answer: `status` acknowledges every write it made (a PUT by tag writes the manifest and the tag). */
+  #acknowledge(writes: readonly Write[], answer: Answer, status: number, what: string): void {
+    if (answer.status === status) {
+      for (const write of writes) this.#world.ledger.acknowledge(write);
+      this.#world.acknowledged += 1;
+    } else this.#world.noteUnexpected(`${what}: ${answer.status} ${answer.body.toString('utf8', 0, 200)}`);
   }
 }

@@ -32,6 +32,7 @@ export interface KillsOptions extends CommonOptions {
 
 export interface KillsFigures {
   readonly cycles: number;
+  /** Write requests the registry acknowledged (201/202), chunks of uploads included. */
   readonly acknowledged: number;
   readonly lost: number;
   /** Distinct repository directories found invalid after some cycle, and in how many cycles. */
@@ -45,7 +46,6 @@ export interface KillsFigures {
   readonly restarted: number;
   readonly unexpected: number;
   readonly repositories: number;
-  readonly layoutValidations: number;
 }
 
 const CHECK_CONCURRENCY = 16;
@@ -107,7 +107,7 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
       if (bad.length > 0) cyclesWithInvalid += 1;
       if (scrubbed.code === 0) scrubClean += 1;
       options.progress?.(
-        `kills: cycle ${cycle}/${cycles}: killed after ${delay} ms, ${count(ledger.acknowledged + world.chunkAcks)} acknowledged so far, ` +
+        `kills: cycle ${cycle}/${cycles}: killed after ${delay} ms, ${count(world.acknowledged)} acknowledged so far, ` +
           `${lostCount} lost, ${bad.length} invalid layouts${bad[0] ? ` (${basename(bad[0].dir)}: ${bad[0].message})` : ''}, scrub ${scrubbed.code === 0 ? 'clean' : `exit ${scrubbed.code}: ${scrubbed.output.trim().split('\n')[0]}`}`,
       );
     }
@@ -118,7 +118,7 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
 
   const figures: KillsFigures = {
     cycles,
-    acknowledged: ledger.acknowledged + world.chunkAcks,
+    acknowledged: world.acknowledged,
     lost: lostCount,
     invalidLayouts: invalid.size,
     cyclesWithInvalidLayouts: cyclesWithInvalid,
@@ -128,7 +128,6 @@ export async function runKills(options: KillsOptions = {}): Promise<Outcome<Kill
     sessionsChecked,
     unexpected: world.unexpectedCount,
     repositories: world.repos.length,
-    layoutValidations: validator.runs,
   };
   const line =
     `kills: ${cycles} cycles, ${count(figures.acknowledged)} acknowledged writes, ${count(figures.lost)} lost (every key checked, and ${sessionsChecked} upload sessions open at a kill), ` +

@@ -56,12 +56,6 @@ async function fingerprint(dir: string): Promise<string> {
 /** Validates repository directories, skipping those unchanged since they last passed. */
 export class LayoutValidator {
   readonly #passed = new Map<string, string>();
-  #runs = 0;
-
-  /** How many times the validator ran. */
-  get runs(): number {
-    return this.#runs;
-  }
 
   /** Validates every repository directory under `root`, two at a time; the invalid ones. */
   async invalid(root: string): Promise<ValidationResult[]> {
@@ -73,7 +67,6 @@ export class LayoutValidator {
         const dir = dirs[next++] as string;
         const print = await fingerprint(dir);
         if (this.#passed.get(dir) === print) continue;
-        this.#runs += 1;
         const result = await validate(dir);
         if (result.valid) this.#passed.set(dir, print);
         else failures.push(result);
