@@ -17,7 +17,7 @@ const STDERR_KEEP = 64 * 1024;
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of running) if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  for (const child of running) child.kill('SIGKILL');
 });
 
 export interface StartOptions {
