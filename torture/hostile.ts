@@ -129,7 +129,7 @@ export async function runHostile(options: HostileOptions = {}): Promise<Outcome<
       goal('5xx answers 0', figures.fiveXx, figures.fiveXx === 0),
       goal('registry alive, GET /v2/ 200', alive ? `alive, ${baseStatus}` : 'dead', alive && baseStatus === 200),
     ];
-    return { figures, line, goals, samples: [...fiveXx.top(6), ...closedEarly.top(3), ...unanswered.top(3)] };
+    return { figures, line, goals, samples: [...fiveXx.top(10), ...closedEarly.top(3), ...unanswered.top(3)] };
   } finally {
     await client.close();
     await registry.stop();

@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       const outcome = await runs[name]();
       process.stdout.write(`${outcome.line} [${Math.round((performance.now() - scenarioStarted) / 1000)} s]\n`);
-      for (const sample of outcome.samples.slice(0, 12)) process.stdout.write(`    ${sample}\n`);
+      for (const sample of outcome.samples.slice(0, 16)) process.stdout.write(`    ${sample}\n`);
       for (const g of outcome.goals) if (!g.met) missed.push(`${name}: ${g.target} (got ${g.got})`);
     } catch (error) {
       broken = true;
