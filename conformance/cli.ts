@@ -238,8 +238,12 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const official = readOfficialConfig(env);
   const specVersion = values['spec-version'] ?? official.specVersion ?? 'v1.1.1';
   if (specVersion !== 'v1.1.1' && specVersion !== 'main') throw new UsageError(`--spec-version is v1.1.1 or main, got ${specVersion}`);
-  const given = values.url ?? official.url ?? '';
-  const target = given === '' ? { url: '', note: undefined } : targetUrl(given, values.url === undefined ? 'OCI_REGISTRY (or OCI_ROOT_URL)' : '--url');
+  // The URL as the user gave it, named as they gave it: --url, OCI_ROOT_URL (kept verbatim) or the
+  // official main branch's OCI_REGISTRY with OCI_TLS.
+  const legacyRoot = official.urlFrom === 'OCI_ROOT_URL' ? env.OCI_ROOT_URL : undefined;
+  const given = values.url ?? legacyRoot ?? official.url ?? '';
+  const label = values.url !== undefined ? '--url' : (official.urlFrom ?? 'OCI_REGISTRY');
+  const target = given === '' ? { url: '', note: undefined } : targetUrl(given, label);
   if (target instanceof Error) throw new UsageError(target.message);
   const { url } = target;
   const namespace = values.namespace ?? official.namespace ?? 'touchstone';
