@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { ImageStore } from './store/image-store.ts';
 import { createRegistryHandler } from './http/router.ts';
 import { Limits } from './http/limits.ts';
+import { answerConnect } from './http/connect.ts';
 import type { RegistryConfig, RequestLog } from './http/context.ts';
 import { FaultSet, type FaultName } from './faults/catalog.ts';
 import { injectStoreFaults } from './faults/store.ts';
@@ -126,6 +127,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const listener = faults ? withHttpFaults(handler, store, faults) : handler;
   const server = tls ? createHttpsServer({ ...timeouts, ...tls }, listener) : createServer(timeouts, listener);
   server.setTimeout(idleMs, (socket) => socket.destroy());
+  answerConnect(server);
   let inFlight = 0;
   server.on('request', (_req, res) => {
     inFlight += 1;
