@@ -201,9 +201,11 @@ async function main(): Promise<number> {
     process.stdout.write(`${table.join('\n')}\n\n${lines.join('\n')}\n${missed} targets missed\n`);
     return missed === 0 ? 0 : 1;
   } finally {
+    // Listen for the exit before asking for it: the reference may be gone before Distribution is.
+    const exited = child.exitCode === null && child.signalCode === null ? once(child, 'exit').catch(() => undefined) : undefined;
     child.kill('SIGTERM');
     await run(join(ROOT, 'scripts/distribution.sh'), ['stop', join(tmp.path, 'distribution')]).catch(() => undefined);
-    await once(child, 'exit').catch(() => undefined);
+    await exited;
     await tmp.cleanup();
   }
 }
