@@ -81,14 +81,14 @@ async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result
   }
 }
 
-/** POST then PUT the whole file; MB/s of the PUT. */
+/** POST then PUT the whole file, streamed from disk (`--upload-file`: `--data-binary @` reads it into memory); MB/s of the PUT. */
 async function push(registry: Registry, repo: string, file: string, digest: string, mb: number): Promise<number> {
   const head = await curl(['-D', '-', '-o', '/dev/null', '-X', 'POST', `${registry.url}/v2/${repo}/blobs/uploads/`]);
   const location = /^location:\s*(\S+)/im.exec(head)?.[1];
   if (!location) throw new Error(`${registry.name}: POST answered no Location:\n${head}`);
   const url = new URL(location, registry.url);
   url.searchParams.set('digest', digest);
-  const out = await curl(['-o', '/dev/null', '-w', '%{http_code} %{time_total}', '-X', 'PUT', '-H', 'Expect:', '-H', 'Content-Type: application/octet-stream', '--data-binary', `@${file}`, url.toString()]);
+  const out = await curl(['-o', '/dev/null', '-w', '%{http_code} %{time_total}', '-H', 'Expect:', '-H', 'Content-Type: application/octet-stream', '--upload-file', file, url.toString()]);
   const [status, seconds] = out.trim().split(' ');
   if (status !== '201') throw new Error(`${registry.name}: PUT of the blob answered ${status}`);
   return mb / Number(seconds);
