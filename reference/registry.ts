@@ -10,7 +10,7 @@
  * arrived; uploads streaming at once and manifest bytes held at once are capped (429 above).
  * Closing drains: no new connection is accepted, requests in flight get up to `drainMs` to finish.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ImageStore } from './store/image-store.ts';
 import { createRegistryHandler } from './http/router.ts';
@@ -51,6 +51,8 @@ export interface RegistryOptions {
    * caller can switch while the registry runs. Without it the fault layer is not there at all.
    */
   readonly faults?: readonly FaultName[] | FaultSet;
+  /** Wraps the request listener outermost (outside the fault layer), e.g. to observe every exchange. */
+  readonly wrap?: (listener: RequestListener) => RequestListener;
 }
 
 export interface RunningRegistry {
@@ -104,7 +106,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const handler = createRegistryHandler(config);
   const idleMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
   // No overall request timeout (a large blob may take long), but no connection may sit idle.
-  const server = createServer({ requestTimeout: 0, headersTimeout: idleMs, keepAliveTimeout: Math.min(5_000, idleMs) }, faults ? withHttpFaults(handler, store, faults) : handler);
+  const listener = faults ? withHttpFaults(handler, store, faults) : handler;
+  const server = createServer({ requestTimeout: 0, headersTimeout: idleMs, keepAliveTimeout: Math.min(5_000, idleMs) }, options.wrap ? options.wrap(listener) : listener);
   server.setTimeout(idleMs, (socket) => socket.destroy());
   let inFlight = 0;
   server.on('request', (_req, res) => {
