@@ -1,7 +1,10 @@
 /**
  * The project's boundaries (DEVELOPERS.md "Architecture"): conformance/ never imports reference/
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
- * reference/ uses only node: built-ins and uuid. cli/ is the one place that joins the two halves.
+ * reference/ uses only node: built-ins and uuid. cli/ joins the two halves, and so does playground/
+ * (the spec-learning page drives the reference registry and runs the conformance checks); neither
+ * half imports either of them, and the page's browser files import only each other (no CDN, no
+ * package).
  */
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
@@ -80,6 +83,31 @@ t.test('reference/http and reference/store show only the registry: no fault of t
     for (const spec of await importsOf(file)) t.notOk(target(file, spec).startsWith('reference/faults'), `${file} imports ${spec}`);
   }
   t.ok(files.length > 10, `${files.length} files checked`);
+});
+
+t.test('playground/ joins the halves like cli/: reference/, conformance/, spec/, node: built-ins and tmp-promise', async (t) => {
+  const files = await sources('playground');
+  for (const file of files) {
+    for (const spec of await importsOf(file)) {
+      const to = target(file, spec);
+      const allowed = ['playground/', 'reference/', 'conformance/', 'spec/', 'node:'].some((prefix) => to.startsWith(prefix)) || to === 'tmp-promise';
+      t.ok(allowed, `${file} imports ${spec}`);
+    }
+  }
+  for (const file of [...(await sources('reference')), ...(await sources('conformance')), ...(await sources('spec'))]) {
+    for (const spec of await importsOf(file)) t.notOk(target(file, spec).startsWith('playground/'), `${file} imports ${spec}`);
+  }
+  t.ok(files.length > 10, `${files.length} playground files checked`);
+});
+
+t.test('the page\'s browser files import only each other: nothing from a CDN or a package', async (t) => {
+  const web = (await readdir(join(ROOT, 'playground/web'))).filter((name) => name.endsWith('.js') || name.endsWith('.html') || name.endsWith('.css'));
+  for (const name of web) {
+    const text = await readFile(join(ROOT, 'playground/web', name), 'utf8');
+    for (const spec of await importsOf(`playground/web/${name}`)) t.match(spec, /^\.\/[\w-]+\.js$/, `${name} imports ${spec}`);
+    t.notMatch(text, /(src|href)=["']?(https?:)?\/\//, `${name} loads nothing from another origin`);
+  }
+  t.ok(web.length > 5, `${web.length} browser files checked`);
 });
 
 t.test('the checker itself sees imports', async (t) => {
