@@ -15,7 +15,7 @@ export interface BodyView {
 /** Bytes shown in hex for a binary body. */
 const HEX_BYTES = 64;
 
-export function isBinary(bytes: Buffer): boolean {
+function isBinary(bytes: Buffer): boolean {
   // A NUL or a byte sequence that is not UTF-8 makes it binary; a body cut mid-character is still text.
   const text = bytes.toString('utf8');
   const replaced = (text.match(/\ufffd/g) ?? []).length;

@@ -33,7 +33,7 @@ export function namesSection(check: Pick<Check, 'spec'>, section: string): boole
   return new RegExp(`§${section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z])`).test(check.spec);
 }
 
-export function quotes(check: Pick<Check, 'spec'>, sentence: SpecSentence): boolean {
+function quotes(check: Pick<Check, 'spec'>, sentence: SpecSentence): boolean {
   const text = normalize(sentence.text);
   return quotedPassages(check.spec).some((passage) => text.includes(passage));
 }

@@ -17,10 +17,6 @@ export interface EndpointInfo {
 
 const BY_ID = new Map(SPEC_ENDPOINTS.map((endpoint) => [endpoint.id, endpoint]));
 
-export function endpointById(id: string): SpecEndpoint | undefined {
-  return BY_ID.get(id);
-}
-
 export function endpointOf(method: string, target: string): EndpointInfo {
   let found;
   try {

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_MS = 15_000;
 
 export class EventHub {
   readonly #clients = new Set<ServerResponse>();
@@ -31,10 +31,6 @@ export class EventHub {
   send(event: string, data: unknown): void {
     const text = frame(event, data);
     for (const res of this.#clients) res.write(text);
-  }
-
-  get clients(): number {
-    return this.#clients.size;
   }
 
   close(): void {

@@ -89,7 +89,7 @@ function step(reason: KeepReason, graceMs: number): ChainStep {
   }
 }
 
-export function inWords(chainStep: ChainStep): string {
+function inWords(chainStep: ChainStep): string {
   return `${chainStep.text}${chainStep.digest ? ` ${short(chainStep.digest)}` : ''}${chainStep.after ?? ''}`;
 }
 

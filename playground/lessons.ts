@@ -22,7 +22,7 @@ import type { SpecSentence } from '../spec/sentences.ts';
 import { base64View, type BodyView } from './body-view.ts';
 import { sentencesCitedBy } from './citations.ts';
 
-export const FAULT_DETECTION_FILE = resolve(import.meta.dirname, '../docs/fault-detection.json');
+const FAULT_DETECTION_FILE = resolve(import.meta.dirname, '../docs/fault-detection.json');
 
 interface DetectionRow {
   readonly fault: string;
@@ -70,7 +70,7 @@ export interface LessonRun {
   readonly results: readonly LessonResult[];
 }
 
-export function exchangeView(exchange: Exchange): ExchangeView {
+function exchangeView(exchange: Exchange): ExchangeView {
   return {
     method: exchange.method,
     path: requestPath(exchange.url),

@@ -10,7 +10,7 @@ import { bodyView, type BodyView } from './body-view.ts';
 import { endpointOf } from './endpoints.ts';
 
 /** Exchanges kept: at 2 × 16 KiB of body each, at most some 16 MiB. */
-export const LOG_LIMIT = 500;
+const LOG_LIMIT = 500;
 
 export interface LogSummary {
   readonly id: number;

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isStoreError } from '../reference/store/errors.ts';
 import type { RunningRegistry } from '../reference/registry.ts';
 import { isFaultName } from '../reference/faults/catalog.ts';
+import { SPEC_MAIN_URL, SPEC_URL } from '../spec/sentences.ts';
 import { describeBlob, describeManifest, describeRepository, listRepositories } from './store-view.ts';
 import { explainGc, MAX_ADVANCE_SECONDS, runGc, type GcOptionsInput } from './gc-explain.ts';
 import { buildWalkthrough, WALKTHROUGHS } from './walkthroughs/index.ts';
@@ -137,6 +138,7 @@ export class PlayRoutes {
           root: this.#play.root,
           temporary: this.#play.temporary,
           gc: { graceSeconds: registry.config.gc.graceMs / 1000, deleteUntagged: registry.config.gc.deleteUntagged },
+          spec: { v1: SPEC_URL, main: SPEC_MAIN_URL },
           walkthroughs: WALKTHROUGHS.map(({ id, title, summary }) => ({ id, title, summary })),
         });
         return;

@@ -7,7 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
 
-export const WEB_DIR = resolve(import.meta.dirname, 'web');
+const WEB_DIR = resolve(import.meta.dirname, 'web');
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

@@ -14,9 +14,9 @@ import { tagOf } from '../reference/store/manifests.ts';
 import { bodyView, type BodyView } from './body-view.ts';
 
 /** Manifests and blobs listed per repository, and files of its layout. */
-export const LIST_LIMIT = 500;
+const LIST_LIMIT = 500;
 /** Bytes of a blob read for its preview. */
-export const PREVIEW_BYTES = 64 * 1024;
+const PREVIEW_BYTES = 64 * 1024;
 
 export interface RepositorySummary {
   readonly name: string;

@@ -6,6 +6,7 @@
  */
 import { h, getJson, failure } from './dom.js';
 import { connectEvents } from './events.js';
+import { setSpecUrls } from './exchange.js';
 import { initWalkthroughs, showWalkthrough } from './walkthrough.js';
 import { initStore, showStore } from './store.js';
 import { initLog } from './log.js';
@@ -40,6 +41,7 @@ async function start() {
     document.querySelector('main').prepend(failure(error));
     return;
   }
+  setSpecUrls(state.spec);
   document.getElementById('registry-url').textContent = state.url;
   document.getElementById('store-root').textContent = `${state.root}${state.temporary ? ' (temporary)' : ''}`;
   document.getElementById('skopeo-hint').textContent = `skopeo copy --dest-tls-verify=false oci:DIR:TAG docker://${new URL(state.url).host}/outside/image:TAG`;

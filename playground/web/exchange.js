@@ -7,9 +7,18 @@
 import { h, bytes, specText } from './dom.js';
 import { jsonView } from './json-view.js';
 
-const SPEC_URL = 'https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md';
-const SPEC_MAIN_URL = 'https://github.com/opencontainers/distribution-spec/blob/main/spec.md';
 const HEX_BYTES = 64;
+/** Where the spec is read: v1.1.1, and main for what came after (set from the server's state). */
+const spec = { v1: '', main: '' };
+
+export function setSpecUrls(urls) {
+  Object.assign(spec, urls);
+}
+
+/** The address of a section of the spec. */
+export function specHref(anchor, since) {
+  return `${since === 'main' ? spec.main : spec.v1}#${anchor}`;
+}
 
 /** A body view (size, shown, kind, text) from bytes received in the page. */
 export function viewOfBytes(data) {
@@ -80,21 +89,17 @@ export function exchangeBlock(exchange, linkFor, label = '') {
   );
 }
 
-export function specLink(sentence) {
-  return `${sentence.since === 'main' ? SPEC_MAIN_URL : SPEC_URL}#${sentence.anchor}`;
-}
-
 /** One spec sentence: section, endpoints, level, the quote, what it shows, the checks behind it. */
 export function sentenceBlock(sentence) {
   const endpoints = sentence.endpoints.length > 0 ? ` (${sentence.endpoints.join(', ')})` : '';
   return h(
     'figure',
     { class: `sentence level-${sentence.level.toLowerCase()}` },
-    h('blockquote', { cite: specLink(sentence) }, h('p', {}, specText(sentence.text)), sentence.shows ? h('pre', {}, sentence.shows) : null),
+    h('blockquote', { cite: specHref(sentence.anchor, sentence.since) }, h('p', {}, specText(sentence.text)), sentence.shows ? h('pre', {}, sentence.shows) : null),
     h(
       'figcaption',
       {},
-      h('a', { href: specLink(sentence), target: '_blank', rel: 'noopener' }, `§${sentence.section}`),
+      h('a', { href: specHref(sentence.anchor, sentence.since), target: '_blank', rel: 'noopener' }, `§${sentence.section}`),
       endpoints,
       ' · ',
       h('span', { class: 'level' }, sentence.level === 'NONE' ? 'no RFC 2119 keyword' : sentence.level),

@@ -17,6 +17,10 @@ export function initLessons(element) {
     h('div', { class: 'lessons-head' }, h('h2', {}, 'Faults as lessons'), h('p', {}, 'Every fault below is a small deviation from the spec that a real registry shipped. Switching one on changes the registry on this port for every client — this page\'s walkthroughs, skopeo, curl. Run the checks that catch it to see which rule it breaks, and how.')),
     h('div', { class: 'lessons-grid' }, h('ul', { class: 'faults', id: 'fault-list', 'aria-label': 'Faults' }), h('section', { id: 'lesson-result', 'aria-live': 'polite', 'aria-label': 'Lesson' }, h('p', { class: 'muted' }, 'Run the checks of a fault to see the lesson here.'))),
   );
+  // A lesson running (from this page or another one open on the playground): one at a time.
+  window.addEventListener('play:lesson', (event) => {
+    for (const button of panel.querySelectorAll('button[data-run]')) button.disabled = event.detail.running;
+  });
   window.addEventListener('play:faults', (event) => {
     const active = new Set(event.detail.active);
     for (const input of panel.querySelectorAll('input[data-fault]')) input.checked = active.has(input.dataset.fault);
@@ -84,6 +88,7 @@ function lessonView(lesson, result) {
     h('h3', {}, lesson.fault),
     h('p', { class: failed.length > 0 ? 'verdict bad' : 'verdict ok', role: 'status', id: 'lesson-verdict' }, headline, result.activeDuringRun ? '' : ' Switch it on and run them again to see what it breaks.'),
     h('p', { class: 'muted' }, lesson.mirrors),
+    lesson.checks.some((id) => id.startsWith('gc.')) ? h('p', { class: 'muted' }, 'The GC checks collected garbage over the whole store, some as if the grace period had passed: anything a walkthrough left unreferenced went too.') : null,
     h('ol', { class: 'results' }, [...failed, ...result.results.filter((r) => !failed.includes(r))].map(resultView)),
   ];
 }

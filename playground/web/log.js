@@ -5,10 +5,9 @@
  * narrow it; each entry opens to the full headers and bodies (binary shortened).
  */
 import { h, setChildren, getJson, bytes, failure, storeHref } from './dom.js';
-import { exchangeBlock, statusClass } from './exchange.js';
+import { exchangeBlock, specHref, statusClass } from './exchange.js';
 
 const SHOWN = 500;
-const SPEC_URL = 'https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md';
 let entries = [];
 let list;
 let filters;
@@ -85,7 +84,7 @@ function row(entry) {
 async function expand(details, entry) {
   try {
     const d = await getJson(`/_play/api/log/entry?id=${entry.id}`);
-    const link = entry.section && entry.anchor ? h('a', { href: `${SPEC_URL}#${entry.anchor}`, target: '_blank', rel: 'noopener' }, `§${entry.section}`) : entry.section ?? 'no endpoint of the spec';
+    const link = entry.section && entry.anchor ? h('a', { href: specHref(entry.anchor), target: '_blank', rel: 'noopener' }, `§${entry.section}`) : entry.section ?? 'no endpoint of the spec';
     const wire = d.bytesIn === undefined ? '' : ` · on the wire: ${bytes(d.bytesIn)} in, ${bytes(d.bytesOut)} out`;
     details.append(
       h('p', { class: 'muted' }, entry.endpoint ? `${entry.endpoint} · ` : '', link, ` · from ${entry.client}${wire}`),

@@ -5,8 +5,6 @@ export interface TemplateRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: { readonly text?: string; readonly base64?: string };
 }
-export function placeholders(text: string): string[];
-export function fill(text: string, vars: Readonly<Record<string, string>>): string;
 export function joinQuery(path: string): string;
 export function resolveRequest(request: TemplateRequest, vars: Readonly<Record<string, string>>): TemplateRequest & { headers: Record<string, string>; missing: string[] };
 export function nextLink(header: string | null | undefined): string | undefined;

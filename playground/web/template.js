@@ -9,12 +9,12 @@
 const PLACEHOLDER = /\{\{([a-z][a-z0-9-]*)\}\}/gi;
 
 /** The names of the placeholders in `text`. */
-export function placeholders(text) {
+function placeholders(text) {
   return [...text.matchAll(PLACEHOLDER)].map((match) => match[1]);
 }
 
 /** `text` with every known placeholder replaced; unknown ones stay. */
-export function fill(text, vars) {
+function fill(text, vars) {
   return text.replace(PLACEHOLDER, (whole, name) => (Object.hasOwn(vars, name) ? vars[name] : whole));
 }
 
