@@ -92,7 +92,7 @@ function itemsTable(items, ran = false) {
           h('td', {}, item.repository),
           h('td', {}, item.kind),
           h('td', {}, h('a', { href: storeHref(item.repository, item.digest), title: item.digest }, shortDigest(item.digest))),
-          h('td', {}, bytes(item.size)),
+          h('td', { class: 'num' }, bytes(item.size)),
           h('td', { class: 'plan' }, item.keep ? 'stays' : 'goes'),
           h('td', {}, chain(item)),
           ran ? h('td', { class: 'happened' }, item.went ? 'went' : 'stayed', item.asPlanned ? '' : ' ✗ not as planned') : null,

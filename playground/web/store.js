@@ -9,6 +9,9 @@ import { h, setChildren, getJson, bytes, failure, shortDigest, storeHref } from 
 import { bodyBlock } from './exchange.js';
 import { jsonView } from './json-view.js';
 
+/** An image's config media type stands in for its artifactType (spec §Listing Referrers); not worth showing. */
+const IMAGE_CONFIGS = ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json'];
+
 let panel;
 let shown = { repo: undefined, digest: undefined };
 let refreshTimer;
@@ -102,14 +105,14 @@ function tagsTable(view) {
 function manifestsTable(view) {
   if (view.manifests.length === 0) return h('p', { class: 'muted' }, 'No manifests.');
   return table(`Manifests (${view.manifests.length})`, ['digest', 'media type', 'size', 'tags', 'subject'], view.manifests.map((m) =>
-    h('tr', {}, h('td', {}, digestLink(view.name, m.digest)), h('td', {}, m.mediaType, m.artifactType && m.artifactType !== m.mediaType ? h('div', { class: 'muted' }, m.artifactType) : null), h('td', {}, bytes(m.size)), h('td', {}, m.tags.join(', ') || h('span', { class: 'muted' }, 'untagged')), h('td', {}, m.subject ? digestLink(view.name, m.subject) : '')),
+    h('tr', {}, h('td', {}, digestLink(view.name, m.digest)), h('td', {}, m.mediaType, m.artifactType && !IMAGE_CONFIGS.includes(m.artifactType) ? h('div', { class: 'muted' }, `artifact: ${m.artifactType}`) : null), h('td', { class: 'num' }, bytes(m.size)), h('td', {}, m.tags.join(', ') || h('span', { class: 'muted' }, 'untagged')), h('td', {}, m.subject ? digestLink(view.name, m.subject) : '')),
   ));
 }
 
 function blobsTable(view) {
   if (view.blobs.length === 0) return h('p', { class: 'muted' }, 'No blobs.');
   return table(`Blobs on disk (${view.blobs.length})`, ['digest', 'size', 'what it is'], view.blobs.map((b) =>
-    h('tr', {}, h('td', {}, digestLink(view.name, b.digest)), h('td', {}, bytes(b.size)), h('td', {}, b.manifest ? 'a manifest' : b.roles.length === 0 ? h('span', { class: 'muted' }, 'unreferenced') : b.roles.map((r, i) => [i ? '; ' : '', `${r.role} (${r.mediaType || 'no media type'})`]))),
+    h('tr', {}, h('td', {}, digestLink(view.name, b.digest)), h('td', { class: 'num' }, bytes(b.size)), h('td', {}, b.manifest ? 'a manifest' : b.roles.length === 0 ? h('span', { class: 'muted' }, 'unreferenced') : b.roles.map((r, i) => [i ? '; ' : '', `${r.role} (${r.mediaType || 'no media type'})`]))),
   ));
 }
 
