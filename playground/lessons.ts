@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FAULT_CATALOG, isFaultName, type FaultName, type FaultSet } from '../reference/faults/catalog.ts';
+import { FAULT_CATALOG, type FaultSet } from '../reference/faults/catalog.ts';
 import type { RegistryConfig } from '../reference/http/context.ts';
 import { ALL_CHECKS } from '../conformance/checks/index.ts';
 import { defaultRunConfig } from '../conformance/config.ts';
@@ -22,6 +22,17 @@ import type { SpecSentence } from '../spec/sentences.ts';
 import { base64View, type BodyView } from './body-view.ts';
 import { sentencesCitedBy } from './citations.ts';
 
+/**
+ * A fault the playground offers: one of the registry's catalog. The access-control faults
+ * (reference/faults/auth.ts) are not among them: the playground's registry has no authentication
+ * for them to act on.
+ */
+export type LessonFault = keyof typeof FAULT_CATALOG;
+
+export function isLessonFault(name: string): name is LessonFault {
+  return Object.hasOwn(FAULT_CATALOG, name);
+}
+
 const FAULT_DETECTION_FILE = resolve(import.meta.dirname, '../docs/fault-detection.json');
 
 interface DetectionRow {
@@ -31,7 +42,7 @@ interface DetectionRow {
 }
 
 export interface Lesson {
-  readonly fault: FaultName;
+  readonly fault: LessonFault;
   readonly mirrors: string;
   readonly active: boolean;
   /** The scripted checks that catch it. */
@@ -64,7 +75,7 @@ export interface LessonResult {
 }
 
 export interface LessonRun {
-  readonly fault: FaultName;
+  readonly fault: LessonFault;
   readonly activeDuringRun: boolean;
   readonly durationMs: number;
   readonly results: readonly LessonResult[];
@@ -116,7 +127,7 @@ export class Lessons {
   }
 
   list(): Lesson[] {
-    return (Object.keys(FAULT_CATALOG) as FaultName[]).map((fault) => {
+    return (Object.keys(FAULT_CATALOG) as LessonFault[]).map((fault) => {
       const row = this.#detection.get(fault);
       return { fault, mirrors: FAULT_CATALOG[fault], active: this.#faults.has(fault), checks: row?.scripted ?? [], property: row?.property ?? [] };
     });
@@ -124,7 +135,7 @@ export class Lessons {
 
   /** Switches a fault on or off; false for a name that is not in the catalog. */
   set(fault: string, on: boolean): boolean {
-    if (!isFaultName(fault)) return false;
+    if (!isLessonFault(fault)) return false;
     this.#faults.set(fault, on);
     return true;
   }
@@ -137,7 +148,7 @@ export class Lessons {
    * Runs the checks that catch `fault`, with the faults as they are now, one run at a time.
    * Their repositories are under the namespace "lessons" and their manifests deleted afterwards.
    */
-  async run(fault: FaultName): Promise<LessonRun> {
+  async run(fault: LessonFault): Promise<LessonRun> {
     if (this.#running) throw new Error('a lesson is already running');
     this.#running = this.#run(fault);
     try {
@@ -147,7 +158,7 @@ export class Lessons {
     }
   }
 
-  async #run(fault: FaultName): Promise<LessonRun> {
+  async #run(fault: LessonFault): Promise<LessonRun> {
     const wanted = new Set(this.#detection.get(fault)?.scripted ?? []);
     const checks = ALL_CHECKS.filter((check) => wanted.has(check.id));
     const client = new RegistryClient({ baseUrl: this.#url });

@@ -9,13 +9,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isStoreError } from '../reference/store/errors.ts';
 import type { RunningRegistry } from '../reference/registry.ts';
-import { isFaultName } from '../reference/faults/catalog.ts';
 import { SPEC_MAIN_URL, SPEC_URL } from '../spec/sentences.ts';
 import { describeBlob, describeManifest, describeRepository, listRepositories } from './store-view.ts';
 import { explainGc, MAX_ADVANCE_SECONDS, runGc, type GcOptionsInput } from './gc-explain.ts';
 import { buildWalkthrough, WALKTHROUGHS } from './walkthroughs/index.ts';
 import type { EventHub } from './events.ts';
-import type { Lessons } from './lessons.ts';
+import { isLessonFault, type Lessons } from './lessons.ts';
 import type { RequestLogBook } from './request-log.ts';
 import type { StaticFiles } from './static.ts';
 
@@ -198,7 +197,7 @@ export class PlayRoutes {
       }
       case 'POST /_play/api/lessons/run': {
         const body = await jsonBody(req);
-        if (typeof body.fault !== 'string' || !isFaultName(body.fault)) throw new ApiError(400, 'send {"fault": <a name of the catalog>}');
+        if (typeof body.fault !== 'string' || !isLessonFault(body.fault)) throw new ApiError(400, 'send {"fault": <a name of the catalog>}');
         if (lessons.busy) throw new ApiError(409, 'a lesson is running; wait for it');
         hub.send('lesson', { fault: body.fault, running: true });
         try {

@@ -6,7 +6,7 @@
  * unsatisfiable range 416, and content is scoped to its repository. Also exports expectServed
  * and expectLocationServes, which the upload, mount, delete and GC checks share.
  */
-import { CheckFailure, HarnessError } from '../client/errors.ts';
+import { BrokenResponse, CheckFailure } from '../client/errors.ts';
 import { digestNames, ensure, expectBody, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { randomBlob, unknownDigest, type Content } from '../content.ts';
@@ -144,8 +144,8 @@ export default defineChecks([
       const reply = await ctx.request('GET', `/v2/${repo}/blobs/${blob.digest}`, { headers: { Range: header } }).catch((error: unknown) => {
         // The connection dropped mid-answer: e.g. a 416 declaring the blob's size as Content-Length
         // with a shorter error body (CNCF Distribution 2.8.2). Clients see a broken response.
-        if (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed/.test(error.message)) {
-          throw new CheckFailure(`GET with Range: ${header}: the registry closed the connection before the end of its answer (a 416 whose Content-Length is not its body's length?): ${error.message}`);
+        if (error instanceof BrokenResponse) {
+          throw new CheckFailure(`GET with Range: ${header}: the registry closed the connection before the end of its answer (a 416 whose Content-Length is not its body's length?): ${error.message}`, error.exchange);
         }
         throw error;
       });

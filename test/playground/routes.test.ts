@@ -93,6 +93,7 @@ t.test('changes only as same-origin JSON POSTs; faults and lessons', async (t) =
   t.equal((await post(p.url, '/_play/api/faults', body, { 'content-type': 'text/plain' })).status, 415, 'a form post from anywhere is refused');
   t.equal((await post(p.url, '/_play/api/faults', body, { 'content-type': 'application/json', origin: 'http://evil.example' })).status, 403, 'another origin is refused');
   t.equal((await post(p.url, '/_play/api/faults', { fault: 'nope', on: true })).status, 400);
+  t.equal((await post(p.url, '/_play/api/faults', { fault: 'auth-pull-can-push', on: true })).status, 400, 'an access-control fault: the playground has no authentication');
   t.equal((await call(p.url, 'POST', '/_play/api/faults', { body: '[1]', headers: { 'content-type': 'application/json' } })).status, 400);
   t.equal((await call(p.url, 'POST', '/_play/api/faults', { body: 'x'.repeat(70_000), headers: { 'content-type': 'application/json' } })).status, 413);
   const origin = new URL(p.url).origin;
@@ -106,6 +107,7 @@ t.test('changes only as same-origin JSON POSTs; faults and lessons', async (t) =
   const run = (first.status === 200 ? first : second).json<{ results: { status: string }[] }>();
   t.same(run.results.map((r) => r.status), ['fail']);
   t.equal((await post(p.url, '/_play/api/lessons/run', { fault: 'nope' })).status, 400);
+  t.equal((await post(p.url, '/_play/api/lessons/run', { fault: 'auth-pull-can-push' })).status, 400);
 });
 
 t.test('Server-Sent Events: history and faults on connect, then requests and store changes as they happen', async (t) => {
