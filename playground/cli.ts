@@ -10,14 +10,29 @@ import { startPlayground, type Playground } from './server.ts';
 
 export const PLAY_USAGE = 'touchstone play [--port 5000] [--host 127.0.0.1] [--root DIR] [--gc-grace SECONDS]';
 
+export const PLAY_HELP = `usage: ${PLAY_USAGE}
+  serves a web page for learning the OCI Distribution Spec and, on the same port, the reference
+  registry it drives: walkthroughs of the spec's flows, the store, a live log of every request
+  (from the page, skopeo, curl or the suite), GC explained, faults as lessons. Runs until SIGINT
+  or SIGTERM; nothing is fetched from elsewhere, nothing is written outside the store.
+
+  --port N               port of the page and the registry (default 5000; 0 picks a free one)
+  --host H               address to listen on (default 127.0.0.1)
+  --root DIR             keep the store in DIR, and leave it there (default: a temporary store,
+                         removed on exit)
+  --gc-grace SECONDS     blobs and uploads younger than this survive GC (default 3600); GC
+                         also collects untagged manifests nothing reaches
+  -h, --help             this text`;
+
 const OPTIONS = {
   port: { type: 'string', default: '5000' },
   host: { type: 'string', default: '127.0.0.1' },
   root: { type: 'string' },
   'gc-grace': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-/** Parses the flags and starts the playground; the caller decides how long it runs. */
+/** Parses the flags and starts the playground (--help is main's); the caller decides how long it runs. */
 export async function startPlay(args: readonly string[], out: NodeJS.WritableStream = process.stderr): Promise<Playground> {
   const { values } = parseArgs({ args: [...args], options: OPTIONS });
   const port = Number(values.port);
@@ -44,10 +59,14 @@ export async function startPlay(args: readonly string[], out: NodeJS.WritableStr
   return playground;
 }
 
-/** `touchstone play`: undefined while it runs (it exits on a signal), 2 on a usage error. */
+/** `touchstone play`: undefined while it runs (it exits on a signal), 0 after --help, 2 on a usage error. */
 export async function main(args: readonly string[]): Promise<number | undefined> {
   let playground: Playground;
   try {
+    if (parseArgs({ args: [...args], options: OPTIONS }).values.help) {
+      process.stdout.write(`${PLAY_HELP}\n`);
+      return 0;
+    }
     playground = await startPlay(args);
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
