@@ -11,4 +11,5 @@ export function nextLink(header: string | null | undefined): string | undefined;
 export function captureFrom(capture: Readonly<Record<string, string>> | undefined, header: (name: string) => string | null | undefined, vars: Readonly<Record<string, string>>): Record<string, string>;
 export function headerLines(headers: Readonly<Record<string, string>>): string;
 export function parseHeaderLines(text: string): Record<string, string>;
+export function sameRequest(request: TemplateRequest, written: TemplateRequest): boolean;
 export function bodyBytes(body: TemplateRequest['body']): string | Uint8Array | undefined;

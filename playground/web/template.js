@@ -70,6 +70,17 @@ export function parseHeaderLines(text) {
   return headers;
 }
 
+/**
+ * Whether `request` (as the editor has it) is `written` (the step as written, filled in): same
+ * method, path, headers (names in any case) and body. An edited request is the person's
+ * experiment, not the walkthrough's, so the page does not judge its answer against the step's.
+ */
+export function sameRequest(request, written) {
+  const lower = (headers) => JSON.stringify(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]).sort());
+  const body = (b) => (b ? (b.text ?? `base64:${b.base64}`) : '');
+  return request.method === written.method && request.path === written.path && lower(request.headers) === lower(written.headers) && body(request.body) === body(written.body);
+}
+
 /** What fetch sends for a step body: the text, or the bytes of a base64 body. */
 export function bodyBytes(body) {
   if (!body) return undefined;

@@ -3,13 +3,14 @@
  * Each step shows the request, editable (method, path, headers, a text body), sends it with fetch
  * to this same origin — the registry's /v2/ — and shows the response next to the spec sentences
  * that govern it and what to notice. Responses are judged against the statuses the spec allows
- * there (a fault switched on shows up as a deviation). Back and Next move between steps, keeping
+ * there (a fault switched on shows up as a deviation); an edited request is the person's own
+ * experiment, its answer shown beside what the step as written expects. Back and Next move between steps, keeping
  * what each one got; Send again re-sends the edited request. Keyboard: after Send, focus moves to
  * Next; after Next, to Send: Enter, Enter, … walks a whole walkthrough.
  */
 import { h, setChildren, getJson, bytes, failure, specText, storeHref } from './dom.js';
 import { exchangeBlock, sentenceBlock, viewOfBytes } from './exchange.js';
-import { bodyBytes, captureFrom, headerLines, parseHeaderLines, resolveRequest } from './template.js';
+import { bodyBytes, captureFrom, headerLines, parseHeaderLines, resolveRequest, sameRequest } from './template.js';
 
 let run;
 let panel;
@@ -38,7 +39,7 @@ export async function showWalkthrough(id) {
   if (run && run.view.id === id) return;
   try {
     const view = await getJson(`/_play/api/walkthrough?id=${encodeURIComponent(id)}`);
-    run = { view, index: 0, vars: {}, results: [], edits: [] };
+    run = { view, index: 0, vars: {}, results: [], edits: [], written: [] };
     render();
   } catch (error) {
     setChildren(main, failure(error));
@@ -61,8 +62,9 @@ function render() {
     { class: 'stepper', 'aria-label': 'Steps' },
     view.steps.map((s, i) => {
       const done = run.results[i];
-      const mark = done ? (done.ok ? '✓' : '✗') : '';
-      return h('li', { class: `${i === index ? 'current' : ''} ${done ? (done.ok ? 'ok' : 'bad') : ''}` }, h('button', { type: 'button', 'aria-current': i === index ? 'step' : false, onclick: () => go(i) }, h('span', { class: 'mark', 'aria-hidden': 'true' }, mark), `${i + 1}. ${s.title}`));
+      const outcome = done ? (done.ok ? 'ok' : done.edited ? 'edited' : 'bad') : '';
+      const mark = { ok: '✓', edited: '✎', bad: '✗', '': '' }[outcome];
+      return h('li', { class: `${i === index ? 'current' : ''} ${outcome}` }, h('button', { type: 'button', 'aria-current': i === index ? 'step' : false, onclick: () => go(i) }, h('span', { class: 'mark', 'aria-hidden': 'true' }, mark), `${i + 1}. ${s.title}`));
     }),
   );
   setChildren(
@@ -149,6 +151,10 @@ async function send() {
     setChildren(target, failure(new Error('The path still has a {{placeholder}}: send the earlier steps first, or write the URL in.')));
     return;
   }
+  // The step as written, filled in when it was first sent (a re-send keeps its first session URL).
+  const written = run.written[index] ?? resolveRequest(step.request, run.vars);
+  run.written[index] = written;
+  const edits = !sameRequest(request, written);
   run.edits[index] = request;
   const sendButton = panel.querySelector('#step-send');
   sendButton.disabled = true;
@@ -160,6 +166,7 @@ async function send() {
     const sentBody = payload === undefined ? new Uint8Array() : typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
     run.results[index] = {
       ok: step.expect.includes(response.status),
+      edited: edits,
       exchange: {
         method: request.method,
         path: request.path,
@@ -174,6 +181,7 @@ async function send() {
     run.vars = captureFrom(step.capture, (name) => response.headers.get(name), run.vars);
     // Later steps not edited yet take the new values.
     run.edits = run.edits.slice(0, index + 1);
+    run.written = run.written.slice(0, index + 1);
   } catch (error) {
     run.results[index] = undefined;
     setChildren(target, failure(error));
@@ -188,9 +196,10 @@ async function send() {
 function resultBlock(step, result) {
   const { exchange, ok } = result;
   const allowed = step.expect.join(' or ');
-  const verdict = ok
-    ? h('p', { class: 'verdict ok', role: 'status' }, `✓ ${exchange.status}: what the spec allows here (${allowed}).`)
-    : h('p', { class: 'verdict bad', role: 'status' }, `✗ ${exchange.status}: the spec allows ${allowed} here. The registry deviates — is a fault switched on?`);
+  let verdict;
+  if (ok) verdict = h('p', { class: 'verdict ok', role: 'status' }, `✓ ${exchange.status}: what the spec allows here (${allowed}).`);
+  else if (result.edited) verdict = h('p', { class: 'verdict edited', role: 'status' }, `✎ ${exchange.status} for your edited request; the step as written expects ${allowed}. The response says why.`);
+  else verdict = h('p', { class: 'verdict bad', role: 'status' }, `✗ ${exchange.status}: the spec allows ${allowed} here. The registry deviates — is a fault switched on?`);
   const repository = run.view.repositories[0];
   return [verdict, exchangeBlock(exchange, (digest) => storeHref(repository, digest), `Step ${run.index + 1}: ${exchange.method} ${exchange.path} → ${exchange.status}`)];
 }

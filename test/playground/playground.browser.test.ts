@@ -3,6 +3,9 @@
  * playwright-core, headless, at 1280 × 800, against `startPlayground()` on 127.0.0.1:
  * - the chunked-upload walkthrough, walked with the keyboard alone (Enter on Send, Enter on Next),
  *   runs to its end, and its third step shows the 416 for the chunk sent out of order;
+ * - a request edited before sending gets the registry's answer to the edit (a blob that no longer
+ *   matches its digest: 400 DIGEST_INVALID), shown as the person's experiment, not a deviation;
+ *   Back and Next keep each step's request and response;
  * - a push by the real skopeo, from outside the page, appears in the live log and in the store,
  *   the manifest with links to its config and layers;
  * - GC explained lists what a prepared store keeps and collects, and GC then does exactly that;
@@ -98,6 +101,34 @@ t.test('the playground in Chromium', async (t) => {
     t.same(verdicts.map((v) => v.slice(0, 5)), ['✓ 202', '✓ 202', '✓ 416', '✓ 204', '✓ 202', '✓ 202', '✓ 201', '✓ 200'], 'every step as the spec allows, to the end');
     t.equal(await page.locator('.stepper li.ok').count(), 8, 'every step marked done');
     t.notOk(await page.evaluate(scrollsSideways), 'no sideways scrolling');
+  });
+
+  t.test('a request edited before sending is the person\'s experiment; Back and Next keep what each step got', async (t) => {
+    await open(page, `${play.url}/#walkthroughs?id=monolithic`);
+    for (let step = 1; step <= 2; step += 1) {
+      await page.waitForSelector(`#step-title:text("Step ${step} of 7")`);
+      await page.click('#step-send');
+      await page.locator('#step-result .verdict').waitFor();
+      await page.click('#step-next');
+    }
+    await page.waitForSelector('#step-title:text("Step 3 of 7")');
+    const written = await page.inputValue('#req-body');
+    const edited = `J${written.slice(1)}`;
+    await page.fill('#req-body', edited);
+    await page.click('#step-send');
+    const verdict = page.locator('#step-result .verdict');
+    await verdict.waitFor();
+    t.match(await verdict.textContent(), /^✎ 400 for your edited request; the step as written expects 201/, 'judged as an edit, not as a registry deviating');
+    t.match(await page.locator('#step-result .response').textContent(), /DIGEST_INVALID/, 'the digest no longer matches the edited body');
+    t.match(await page.locator('#step-result .request').textContent(), edited.trim(), 'the edited body was sent');
+    t.match((await page.locator('.stepper li').nth(2).getAttribute('class')) ?? '', /\bedited\b/, 'the stepper marks the step as edited');
+    await page.click('#step-back');
+    await page.waitForSelector('#step-title:text("Step 2 of 7")');
+    t.match(await page.locator('#step-result .verdict').textContent(), /^✓ 202/, 'Back shows what step 2 got');
+    await page.click('#step-next');
+    await page.waitForSelector('#step-title:text("Step 3 of 7")');
+    t.equal(await page.inputValue('#req-body'), edited, 'Next comes back to the edit');
+    t.match(await page.locator('#step-result .verdict').textContent(), /^✎ 400/);
   });
 
   t.test('a skopeo push from outside shows in the live log and in the store', async (t) => {

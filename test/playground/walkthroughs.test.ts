@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap';
 import { FaultSet } from '../../reference/faults/catalog.ts';
 import { buildWalkthrough, WALKTHROUGHS, type WalkthroughView } from '../../playground/walkthroughs/index.ts';
-import { bodyBytes, captureFrom, headerLines, joinQuery, nextLink, parseHeaderLines, resolveRequest } from '../../playground/web/template.js';
+import { bodyBytes, captureFrom, headerLines, joinQuery, nextLink, parseHeaderLines, resolveRequest, sameRequest } from '../../playground/web/template.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.ts';
 
 const GC = { graceSeconds: 3600, deleteUntagged: true };
@@ -92,4 +92,11 @@ t.test('template helpers', async (t) => {
   t.throws(() => parseHeaderLines('no colon here'), { message: 'not a header line: no colon here' });
   t.same(bodyBytes({ base64: Buffer.from([0, 1, 255]).toString('base64') }), new Uint8Array([0, 1, 255]));
   t.equal(bodyBytes(undefined), undefined);
+  const written = { method: 'PUT', path: '/u?digest=d', headers: { 'Content-Type': 'application/octet-stream' }, body: { text: 'abc' } };
+  t.ok(sameRequest({ ...written, headers: { 'content-type': 'application/octet-stream' } }, written), 'header names in any case');
+  t.notOk(sameRequest({ ...written, body: { text: 'abd' } }, written), 'an edited body');
+  t.notOk(sameRequest({ ...written, path: '/u?digest=e' }, written), 'an edited path');
+  t.notOk(sameRequest({ ...written, method: 'POST' }, written), 'another method');
+  t.notOk(sameRequest({ ...written, headers: {} }, written), 'a header taken out');
+  t.ok(sameRequest({ method: 'GET', path: '/v2/', headers: {} }, { method: 'GET', path: '/v2/', headers: {}, body: undefined }), 'no body either way');
 });
