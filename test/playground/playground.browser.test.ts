@@ -7,7 +7,7 @@
  *   matches its digest: 400 DIGEST_INVALID), shown as the person's experiment, not a deviation;
  *   Back and Next keep each step's request and response;
  * - a push by the real skopeo, from outside the page, appears in the live log and in the store,
- *   the manifest with links to its config and layers;
+ *   the manifest with links to its config and layers; a request by curl appears in the log too;
  * - GC explained lists what a prepared store keeps and collects, and GC then does exactly that;
  * - a fault switched on makes its check fail on the page, with the rule and the exchange that
  *   broke it; switched off, the check passes;
@@ -24,7 +24,7 @@ import { DEFAULT_GC_GRACE_MS } from '../../reference/registry.ts';
 import { call } from '../helpers/registry.ts';
 import { config, imageManifest, layer, pushBlob, pushImage, pushManifest } from '../helpers/oci.ts';
 import { writeSingleImageLayout } from '../helpers/oci-layout.ts';
-import { assertSucceeded, createSkopeo, missingToolMessage, requireTool, tempDir } from '../helpers/tools.ts';
+import { assertSucceeded, createSkopeo, missingToolMessage, requireTool, run, tempDir } from '../helpers/tools.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -145,6 +145,12 @@ t.test('the playground in Chromium', async (t) => {
     t.equal(await put.locator('.status').textContent(), '201');
     t.equal(await put.locator('.endpoint').textContent(), 'end-7');
     t.equal(await put.locator('.section').textContent(), 'Pushing Manifests');
+    if (!(await requireTool(t, 'curl', 'curl'))) return;
+    const curl = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `${play.url}/v2/outside/single/tags/list`]);
+    t.equal(curl.stdout, '200', 'curl lists the tags');
+    const listed = page.locator('li .entry summary', { hasText: '/v2/outside/single/tags/list' }).filter({ hasText: 'curl/' });
+    await listed.waitFor();
+    t.equal(await listed.locator('.endpoint').textContent(), 'end-8a', 'curl too, with its endpoint id');
     await page.fill('#log-filter', 'PATCH');
     await page.selectOption('#log-source', 'outside');
     t.ok((await page.locator('.entry summary .method').allTextContents()).every((m) => m === 'PATCH'), 'the filters narrow the log…');
