@@ -1,14 +1,15 @@
 /**
  * `touchstone <command>`: serve | gc | scrub run the reference registry (reference/cli.ts);
  * check runs the conformance suite (conformance/cli.ts), against the embedded reference registry
- * when no URL is given. `npm start` is `touchstone check` with no URL. `--help`, `-h` and `help`
- * print the commands, `help COMMAND` (like `COMMAND --help`) one command's options, `--version`
- * package.json's version.
+ * when no URL is given; play opens the spec-learning playground (playground/cli.ts). `npm start`
+ * is `touchstone check` with no URL. `--help`, `-h` and `help` print the commands, `help COMMAND`
+ * (like `COMMAND --help`) one command's options, `--version` package.json's version.
  * `bench` runs the load benchmark (bench/cli.ts; Ctrl-C stops it and reports what ran).
  */
 import { readFile } from 'node:fs/promises';
 import { main as referenceMain } from '../reference/cli.ts';
 import { main as checkMain } from '../conformance/cli.ts';
+import { main as playMain } from '../playground/cli.ts';
 import { main as benchMain } from '../bench/cli.ts';
 import { startEmbeddedReference } from './embedded.ts';
 
@@ -21,11 +22,13 @@ commands
   gc       collect garbage in a stopped reference registry's store
   scrub    verify every blob and manifest of a reference registry's store
   bench    measure registries under load, checking every answer, side by side with --compare
+  play     a web page for learning the spec against the reference registry: walkthroughs of
+           its flows, the store, a live request log, GC explained, faults as lessons
 
   help [COMMAND]   this text, or the options of COMMAND (as \`touchstone COMMAND --help\`)
   --version        the version`;
 
-const COMMANDS = new Set(['check', 'serve', 'gc', 'scrub', 'bench']);
+const COMMANDS = new Set(['check', 'serve', 'gc', 'scrub', 'bench', 'play']);
 
 async function version(): Promise<string> {
   const packageJson = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -53,6 +56,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     return topic !== undefined && COMMANDS.has(topic) ? main([topic, '--help']) : usageError(`no command ${topic ?? ''}`);
   }
   if (!COMMANDS.has(command)) return usageError(`unknown command ${command}`);
+  if (command === 'play') return playMain(rest);
   if (command === 'bench') {
     const stop = new AbortController();
     const interrupt = (): void => stop.abort();

@@ -10,7 +10,7 @@
  * arrived; uploads streaming at once and manifest bytes held at once are capped (429 above).
  * Closing drains: no new connection is accepted, requests in flight get up to `drainMs` to finish.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ImageStore } from './store/image-store.ts';
@@ -62,6 +62,8 @@ export interface RegistryOptions {
    * caller can switch while the registry runs. Without it the fault layer is not there at all.
    */
   readonly faults?: readonly FaultName[] | FaultSet;
+  /** Wraps the request listener outermost (outside the fault layer), e.g. to observe every exchange. */
+  readonly wrap?: (listener: RequestListener) => RequestListener;
 }
 
 export interface RunningRegistry {
@@ -124,7 +126,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const idleMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
   // No overall request timeout (a large blob may take long), but no connection may sit idle.
   const timeouts = { requestTimeout: 0, headersTimeout: idleMs, keepAliveTimeout: Math.min(5_000, idleMs) };
-  const listener = faults ? withHttpFaults(handler, store, faults) : handler;
+  const faulty = faults ? withHttpFaults(handler, store, faults) : handler;
+  const listener = options.wrap ? options.wrap(faulty) : faulty;
   const server = tls ? createHttpsServer({ ...timeouts, ...tls }, listener) : createServer(timeouts, listener);
   server.setTimeout(idleMs, (socket) => socket.destroy());
   answerConnect(server);

@@ -1,16 +1,19 @@
 /**
  * What a user outside this checkout gets. `npm pack` ships what the command needs — every file
- * bin/touchstone.js reaches through its imports, the documents checks cite (docs/), the script
- * that runs CNCF Distribution for a check — and nothing of the project's own machinery (test/,
- * .ci/, fixtures/, configuration). The packed files alone run (`touchstone --version`, a check of
- * the embedded registry), every package they import is a dependency (tsx too: the bin registers
- * it at run time). The README says how to install and run it elsewhere, which Node version it
- * needs, and documents every flag of `touchstone check`.
+ * bin/touchstone.js reaches through its imports, the documents checks cite (docs/), the
+ * playground's page (playground/web/, read at run time), the script that runs CNCF Distribution
+ * for a check — and nothing of the project's own machinery (test/, .ci/, fixtures/,
+ * configuration). The packed files alone run (`touchstone --version`, a check of the embedded
+ * registry, the playground serving its page), every package they import is a dependency (tsx
+ * too: the bin registers it at run time). The README says how to install and run it elsewhere,
+ * which Node version it needs, and documents every flag of `touchstone check`.
  */
 import t from 'tap';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdir, readFile, readdir, symlink } from 'node:fs/promises';
 import { dirname, join, normalize, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { USAGE } from '../conformance/cli.ts';
 import { childEnv, tempDir } from './helpers/tools.ts';
 
@@ -71,13 +74,18 @@ async function docs(): Promise<string[]> {
   return (await readdir(join(ROOT, 'docs'))).map((name) => `docs/${name}`);
 }
 
+/** The playground's page: read at run time by playground/static.ts, reached by no import. */
+async function web(): Promise<string[]> {
+  return (await readdir(join(ROOT, 'playground/web'))).filter((name) => /\.(html|js|css|svg)$/.test(name)).map((name) => `playground/web/${name}`);
+}
+
 t.test('npm pack ships what the command needs and none of the project\'s machinery', async (t) => {
   const files = await packed();
   const { files: needed } = await closure();
   t.ok(needed.size > 50, `${needed.size} source files reached from bin/touchstone.js`);
-  const missing = [...needed, ...(await docs()), 'scripts/distribution.sh', 'README.md', 'package.json'].filter((file) => !files.includes(file));
-  t.same(missing, [], 'every file the command reaches, every document, the Distribution script, README.md');
-  const allowed = /^(bin|bench|cli|conformance|reference|spec|docs)\/|^(README\.md|package\.json|LICENSE|scripts\/distribution\.sh)$/;
+  const missing = [...needed, ...(await docs()), ...(await web()), 'scripts/distribution.sh', 'README.md', 'package.json'].filter((file) => !files.includes(file));
+  t.same(missing, [], 'every file the command reaches, every document, the playground\'s page, the Distribution script, README.md');
+  const allowed = /^(bin|bench|cli|conformance|playground|reference|spec|docs)\/|^(README\.md|package\.json|LICENSE|scripts\/distribution\.sh)$/;
   t.same(files.filter((file) => !allowed.test(file)), [], 'nothing else: no test/, .ci/, fixtures/, configuration or development scripts');
   t.notOk(files.some((file) => /(^|\/)(test|\.ci|fixtures|\.tap|coverage|node_modules)\//.test(file)), 'no test/, .ci/ or fixtures/');
 });
@@ -89,7 +97,7 @@ t.test('every package the command imports is a dependency, tsx included', async 
   t.same([...packages].filter((name) => pkg.dependencies[name] === undefined), [], 'in "dependencies", not only devDependencies');
 });
 
-t.test('the packed files alone run: --version and a check of the embedded registry', async (t) => {
+t.test('the packed files alone run: --version, a check of the embedded registry, the playground', async (t) => {
   const files = await packed();
   const dir = await tempDir(t, 'touchstone-pack-');
   for (const file of files) {
@@ -103,6 +111,21 @@ t.test('the packed files alone run: --version and a check of the embedded regist
   const check = await run(process.execPath, ['bin/touchstone.js', 'check', '--no-properties', '--only', 'base', '--only', 'gc.safety.tagged-image', '--quiet', '--no-color'], dir);
   t.equal(check.code, 0, `${check.stdout}${check.stderr}`);
   t.match(check.stdout, /2 checks: 2 pass.*PASS/s);
+  const play = spawn(process.execPath, ['bin/touchstone.js', 'play', '--port', '0'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => {
+    if (play.exitCode === null) play.kill('SIGKILL');
+  });
+  let stderr = '';
+  play.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!/playground: (http:\S+)\//.test(stderr) && play.exitCode === null && Date.now() < deadline) await sleep(50);
+  const url = /playground: (http:\S+)\//.exec(stderr)?.[1];
+  if (!t.ok(url, 'touchstone play started from the packed files', { stderr })) return;
+  for (const path of ['/', '/_play/web/app.js', '/_play/web/style.css']) t.equal((await fetch(`${url}${path}`)).status, 200, `the playground serves ${path}`);
+  play.kill('SIGTERM');
+  t.equal((await once(play, 'exit'))[0], 0, 'and stops on SIGTERM');
 });
 
 t.test('the README: install and run elsewhere, the Node version, every flag of check', async (t) => {

@@ -264,7 +264,7 @@ export default defineChecks([
   {
     id: 'blobs.upload.put-without-digest',
     title: 'A PUT closing a session without ?digest= answers 400',
-    spec: '§Pushing a blob monolithically (end-6: "The closing PUT request MUST include the <digest>")',
+    spec: '§Pushing a blob in chunks (end-6: "The closing PUT request MUST include the <digest>")',
     level: 'MUST',
     async run(ctx) {
       const repo = ctx.repo();

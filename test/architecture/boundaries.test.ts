@@ -2,7 +2,9 @@
  * The project's boundaries: conformance/ never imports reference/
  * (it must work against any registry); spec/ imports nothing; the store knows nothing of HTTP;
  * reference/ uses only node: built-ins and uuid, and reference/auth/ the libraries it needs for
- * bcrypt, JWT and YAML. cli/ is the one place that joins the two halves.
+ * bcrypt, JWT and YAML. cli/ joins the two halves, and so does playground/ (the spec-learning page
+ * drives the reference registry and runs the conformance checks); neither half imports either of
+ * them, and the page's browser files import only each other (no CDN, no package).
  * bench/ works against any registry too: it never imports reference/ (nor cli/), only its own
  * files, the suite's client (conformance/client/), spec/, node: built-ins and undici.
  * torture/ drives the registry only as a separate process: it never imports reference/ or cli/.
@@ -88,6 +90,31 @@ t.test('reference/http, reference/store and reference/auth show only the registr
     for (const spec of await importsOf(file)) t.notOk(target(file, spec).startsWith('reference/faults'), `${file} imports ${spec}`);
   }
   t.ok(files.length > 10, `${files.length} files checked`);
+});
+
+t.test('playground/ joins the halves like cli/: reference/, conformance/, spec/, node: built-ins and tmp-promise', async (t) => {
+  const files = await sources('playground');
+  for (const file of files) {
+    for (const spec of await importsOf(file)) {
+      const to = target(file, spec);
+      const allowed = ['playground/', 'reference/', 'conformance/', 'spec/', 'node:'].some((prefix) => to.startsWith(prefix)) || to === 'tmp-promise';
+      t.ok(allowed, `${file} imports ${spec}`);
+    }
+  }
+  for (const file of [...(await sources('reference')), ...(await sources('conformance')), ...(await sources('spec'))]) {
+    for (const spec of await importsOf(file)) t.notOk(target(file, spec).startsWith('playground/'), `${file} imports ${spec}`);
+  }
+  t.ok(files.length > 10, `${files.length} playground files checked`);
+});
+
+t.test('the page\'s browser files import only each other: nothing from a CDN or a package', async (t) => {
+  const web = (await readdir(join(ROOT, 'playground/web'))).filter((name) => name.endsWith('.js') || name.endsWith('.html') || name.endsWith('.css'));
+  for (const name of web) {
+    const text = await readFile(join(ROOT, 'playground/web', name), 'utf8');
+    for (const spec of await importsOf(`playground/web/${name}`)) t.match(spec, /^\.\/[\w-]+\.js$/, `${name} imports ${spec}`);
+    t.notMatch(text, /(src|href)=["']?(https?:)?\/\//, `${name} loads nothing from another origin`);
+  }
+  t.ok(web.length > 5, `${web.length} browser files checked`);
 });
 
 t.test('bench/ never imports reference/: only itself, conformance/client/, spec/, node: and undici', async (t) => {

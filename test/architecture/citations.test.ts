@@ -20,10 +20,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const SELF = relative(ROOT, import.meta.filename);
 
 /** Files and directories scanned, relative to the repository root. */
-const SCANNED = ['reference', 'README.md', 'docs', 'conformance', 'cli', 'scripts', 'bin', 'spec', 'test', '.ci/run', 'package.json'];
+const SCANNED = ['reference', 'README.md', 'docs', 'conformance', 'cli', 'playground', 'scripts', 'bin', 'spec', 'test', '.ci/run', 'package.json'];
 
 /** Top-level entries a cited path may start with. */
-const ROOTS = ['docs', 'conformance', 'cli', 'scripts', 'reference', 'spec', 'test', 'fixtures', 'bin', '.ci'];
+const ROOTS = ['docs', 'conformance', 'cli', 'playground', 'scripts', 'reference', 'spec', 'test', 'fixtures', 'bin', '.ci'];
 
 const TEXT = /\.(ts|js|md|sh|json)$|^\.ci\/run$/;
 

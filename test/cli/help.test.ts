@@ -26,7 +26,7 @@ function touchstone(args: readonly string[]): Promise<Run> {
   });
 }
 
-const COMMANDS = ['check', 'serve', 'gc', 'scrub'];
+const COMMANDS = ['check', 'serve', 'gc', 'scrub', 'bench', 'play'];
 
 t.test('--help, -h and help print the top-level usage listing every command, exit 0', async (t) => {
   for (const flag of ['--help', '-h', 'help']) {
@@ -51,6 +51,8 @@ t.test('COMMAND --help, COMMAND -h and help COMMAND print that command\'s option
     serve: /^usage: touchstone serve .*--fault NAME.*--list-faults/s,
     gc: /^usage: touchstone gc --root DIR .*--delete-untagged/s,
     scrub: /^usage: touchstone scrub --root DIR/s,
+    bench: /^usage: touchstone bench /s,
+    play: /^usage: touchstone play .*--gc-grace SECONDS.*walkthroughs/s,
   };
   for (const command of COMMANDS) {
     for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
