@@ -2,7 +2,9 @@
  * Shared by the fault-catalog tests: which property must catch the faults a scripted check cannot
  * see (races, GC timing), and the assertion that one run detected its fault.
  */
+import { readFile } from 'node:fs/promises';
 import type { Test } from 'tap';
+import { ALL_CHECKS } from '../../conformance/checks/index.ts';
 import type { FaultName } from '../../reference/faults/catalog.ts';
 import { detectFault, type Detection } from '../../scripts/fault-detection.ts';
 import { MAX_COUNTEREXAMPLE_STEPS } from '../../scripts/faults.ts';
@@ -21,9 +23,28 @@ export const PROPERTY_FAULTS: Partial<Record<FaultName, string>> = {
   'cancelled-upload-accepts-data': 'property.blobs',
 };
 
-/** The scripted layer alone (the default profile with --no-properties). */
-export function scripted(fault: FaultName): Promise<Detection> {
-  return detectFault(fault, { args: ['--no-properties'] });
+/**
+ * The scripted layer (the default profile with --no-properties), narrowed to the checks that
+ * detected the fault when `npm run faults` last wrote docs/fault-detection.json: one of them must
+ * still detect it. A fault without a recorded scripted detection (new, or seen only by a
+ * property) runs every scripted check. `npm run faults` itself always runs everything.
+ */
+export async function scripted(fault: FaultName): Promise<Detection> {
+  const recorded = (await recordedDetections()).get(fault)?.filter((id) => CHECK_IDS.has(id)) ?? [];
+  return detectFault(fault, { args: ['--no-properties', ...recorded.flatMap((id) => ['--only', id])] });
+}
+
+const CHECK_IDS = new Set(ALL_CHECKS.map((check) => check.id));
+
+let recordedCache: Promise<Map<string, readonly string[]>> | undefined;
+
+/** Fault → the scripted checks that detected it, from docs/fault-detection.json (empty when absent). */
+function recordedDetections(): Promise<Map<string, readonly string[]>> {
+  recordedCache ??= readFile(new URL('../../docs/fault-detection.json', import.meta.url), 'utf8').then(
+    (text) => new Map((JSON.parse(text) as { rows: Detection[] }).rows.map((row) => [row.fault, row.scripted])),
+    () => new Map(),
+  );
+  return recordedCache;
 }
 
 /** One property of the default profile. */

@@ -1,7 +1,7 @@
 /**
  * The fault catalog against the scripted layer (issue "a fault catalog and its detection score"):
  * the reference registry with each fault switched on (reference/faults/catalog.ts), the default profile's
- * scripted checks. Every fault is detected — a failing or warning check — except the races and
+ * scripted checks that last detected it (docs/fault-detection.json; all of them for a fault not recorded there). Every fault is detected — a failing or warning check — except the races and
  * GC timings of PROPERTY_FAULTS, which property.test.ts holds the property layer to. `npm run
  * faults` runs the whole default profile and writes the table in README. Runs are mostly waits on
  * the disk, so three go at a time.
