@@ -19,7 +19,8 @@ import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
 import { targetUrl } from './preflight.ts';
 import { checkSelection, outputProblem, type OutputPath } from './outputs.ts';
-import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion } from './config.ts';
+import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion, type TlsMode } from './config.ts';
+import { clientTls, readCaFile } from './client/tls.ts';
 import { newRunId, runSuite } from './run.ts';
 import { formatProgress, formatSummary } from './report/text.ts';
 import { toJson } from './report/json.ts';
@@ -41,6 +42,9 @@ target
   --namespace NS               repositories go under NS/<run id>-… (env OCI_NAMESPACE; default touchstone)
   --crossmount-namespace NS    sources of cross-repository mounts (env OCI_CROSSMOUNT_NAMESPACE)
   --username U --password P    credentials for Basic or token auth (env OCI_USERNAME, OCI_PASSWORD)
+  --ca-file FILE               trust this CA (PEM) for the registry's certificate instead of the system's
+  --insecure                   accept any certificate (env OCI_TLS=insecure; same as --tls-verify=false);
+                               --tls-verify (the default) verifies it
   --spec-version V             v1.1.1 (default) or main (adds the newer requirements)
 
 what the registry does not offer (those checks are skipped with the reason, not failed)
@@ -133,6 +137,9 @@ const OPTIONS = {
   'crossmount-namespace': { type: 'string' },
   username: { type: 'string' },
   password: { type: 'string' },
+  'ca-file': { type: 'string' },
+  insecure: { type: 'boolean' },
+  'tls-verify': { type: 'boolean' },
   'spec-version': { type: 'string' },
   'no-pull': { type: 'boolean' },
   'no-push': { type: 'boolean' },
@@ -231,8 +238,31 @@ function replayLine(invocation: string, argv: readonly string[], env: NodeJS.Pro
   return [...emptied, invocation, ...kept].join(' ');
 }
 
+/** `--tls-verify=false` (skopeo's and podman's spelling) as --insecure, `=true` as --tls-verify. */
+function tlsVerifyArgs(argv: readonly string[]): string[] {
+  return argv.map((arg) => {
+    const value = /^--tls-verify=(.*)$/.exec(arg)?.[1];
+    if (value === undefined) return arg;
+    if (!/^(true|false|1|0|t|f)$/i.test(value)) throw new UsageError(`--tls-verify is true or false, got ${JSON.stringify(value)}`);
+    return /^(true|1|t)$/i.test(value) ? '--tls-verify' : '--insecure';
+  });
+}
+
+/** TLS towards the registry: the scheme, OCI_TLS, then the flags decide (client/tls.ts). */
+function tlsSettings(url: string, values: { 'ca-file'?: string; insecure?: boolean; 'tls-verify'?: boolean }, official: TlsMode | undefined): Pick<RunConfig, 'tls' | 'ca' | 'caFile'> {
+  if (values.insecure === true && values['tls-verify'] === true) throw new UsageError('--insecure and --tls-verify exclude each other');
+  const caFile = values['ca-file'];
+  if (caFile !== undefined && values.insecure === true) throw new UsageError('--ca-file names a CA to verify with; --insecure verifies nothing: give one of them');
+  const ca = caFile === undefined ? undefined : readCaFile(caFile);
+  if (ca instanceof Error) throw new UsageError(ca.message);
+  if (url === '') return {};
+  if (url.startsWith('http://')) return { tls: 'disabled' };
+  const insecure = values.insecure === true || (values['tls-verify'] !== true && caFile === undefined && official === 'insecure');
+  return insecure ? { tls: 'insecure' } : { tls: 'enabled', ...(ca === undefined ? {} : { ca, caFile }) };
+}
+
 export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, invocation = 'npx touchstone check'): ParsedCheck | 'help' {
-  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: tlsVerifyArgs(argv), options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const official = readOfficialConfig(env);
@@ -320,7 +350,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       existing,
       disabled: official.disabled,
       optIn: official.optIn,
-      ...(url === '' ? {} : { tls: url.startsWith('http://') ? 'disabled' as const : official.tls === 'insecure' ? 'insecure' as const : 'enabled' as const }),
+      ...tlsSettings(url, values, official.tls),
     },
     notes: [...(target.note === undefined ? [] : [target.note]), ...official.notes.map((note) => `note: ${note}`)],
     gc: { command: gcCommand, touchstone: gcTouchstone },
@@ -430,7 +460,7 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
       gcBase = parsed.gc.command || parsed.gc.touchstone ? gcBase : embedded.gc;
       stderr.write(`checking the embedded reference registry at ${url}\n`);
     }
-    const gcClient = new RegistryClient({ baseUrl: url, username: parsed.config.username, password: parsed.config.password });
+    const gcClient = new RegistryClient({ baseUrl: url, username: parsed.config.username, password: parsed.config.password, tls: clientTls(parsed.config) });
     try {
       const trigger = parsed.gc.command !== undefined ? commandTrigger(parsed.gc.command, url) : parsed.gc.touchstone ? touchstoneTrigger(gcClient) : embeddedTrigger;
       const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger } };

@@ -90,6 +90,9 @@ export interface RunConfig {
    * read this field; undefined means the URL's scheme decides with verification on.
    */
   readonly tls?: TlsMode;
+  /** PEM CA certificates the client trusts instead of the system's (--ca-file), and the file's name. */
+  readonly ca?: string;
+  readonly caFile?: string;
 }
 
 /** An existing manifest the run reads and writes nothing to: repo:tag, repo@digest or repo:tag@digest. */

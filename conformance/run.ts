@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { RegistryClient } from './client/registry-client.ts';
 import { BrokenResponse, HarnessError } from './client/errors.ts';
+import { clientTls } from './client/tls.ts';
 import { ACCEPT_MANIFESTS } from './client/headers.ts';
 import { preflight } from './preflight.ts';
 import type { Exchange } from './client/exchange.ts';
@@ -32,7 +33,7 @@ export function newRunId(): string {
 export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise<Report> {
   const startedAt = new Date();
   const pushed = new Map<string, Set<string>>();
-  const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password, onExchange: (e) => notePushedManifest(pushed, e) });
+  const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password, tls: clientTls(config), onExchange: (e) => notePushedManifest(pushed, e) });
   const created = new Set<string>();
   const results: Result[] = [];
   try {

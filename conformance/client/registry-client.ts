@@ -12,6 +12,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { BrokenResponse, HarnessError } from './errors.ts';
+import type { ClientTls } from './tls.ts';
 import { BODY_KEEP_BYTES, bodyRecord, ExchangeLog, requestPath, type BodyRecord, type Exchange } from './exchange.ts';
 
 /** Redirects followed per request (blob downloads from object storage take one). */
@@ -26,6 +27,8 @@ export interface ClientOptions {
   readonly log?: ExchangeLog;
   /** Told of every exchange once it is recorded (the run uses it to know what to clean up). */
   readonly onExchange?: (exchange: Exchange) => void;
+  /** The CA to trust, or no verification (tls.ts); default: the system's CAs. */
+  readonly tls?: ClientTls;
 }
 
 export interface RequestOptions {
@@ -51,6 +54,7 @@ export interface Reply {
 export class RegistryClient {
   readonly baseUrl: string;
   readonly log: ExchangeLog;
+  readonly tls: ClientTls;
   readonly #agent: Agent;
   readonly #following: Dispatcher;
   readonly #username: string | undefined;
@@ -68,7 +72,9 @@ export class RegistryClient {
     this.#username = options.username;
     this.#password = options.password;
     const timeout = options.timeoutMs ?? 30_000;
-    this.#agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000, headersTimeout: timeout, bodyTimeout: timeout, connections: 32 });
+    this.tls = options.tls ?? {};
+    const connect = { ...(this.tls.ca === undefined ? {} : { ca: this.tls.ca }), rejectUnauthorized: this.tls.insecure !== true };
+    this.#agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000, headersTimeout: timeout, bodyTimeout: timeout, connections: 32, connect });
     // Registries redirect downloads to their storage (a 307 to a signed URL) and clients follow;
     // a redirect of a write is the registry's answer, judged as it is.
     this.#following = this.#agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
@@ -138,7 +144,7 @@ export class RegistryClient {
         throw new BrokenResponse(`${method} ${requestPath(url)}: ${why}`, record(0, {}, { size: 0, base64: undefined }, why));
       }
       // Nothing answered: refused, unresolvable, TLS, a timeout, a connection closed unanswered.
-      throw new HarnessError(`${method} ${url}: ${(error as Error).message} (${(error as NodeJS.ErrnoException).code ?? 'network error'})`);
+      throw new HarnessError(`${method} ${url}: ${(error as Error).message} (${(error as NodeJS.ErrnoException).code ?? 'network error'})`, { cause: error });
     }
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) {
