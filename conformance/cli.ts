@@ -19,7 +19,8 @@ import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
 import { targetUrl } from './preflight.ts';
 import { checkSelection, outputProblem, type OutputPath } from './outputs.ts';
-import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion, type TlsMode } from './config.ts';
+import { ALL_CAPABILITIES, defaultRestrictedRepository, type AuthChecks, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion, type TlsMode } from './config.ts';
+import { NAME_PATTERN } from '../spec/grammars.ts';
 import { clientTls, readCaFile } from './client/tls.ts';
 import { newRunId, runSuite } from './run.ts';
 import { formatProgress, formatSummary } from './report/text.ts';
@@ -46,6 +47,16 @@ target
   --insecure                   accept any certificate (env OCI_TLS=insecure; same as --tls-verify=false);
                                --tls-verify (the default) verifies it
   --spec-version V             v1.1.1 (default) or main (adds the newer requirements)
+
+authentication and authorization (README "Checking an authenticated registry")
+  --auth-checks                run the auth.* checks: needs --username/--password (push to the namespace)
+                               and a restricted identity:
+  --restricted-username U --restricted-password P   pull access to one repository only
+                               (env OCI_RESTRICTED_USERNAME, OCI_RESTRICTED_PASSWORD)
+  --restricted-repository R    that repository (env OCI_RESTRICTED_REPOSITORY; default <namespace>/restricted);
+                               the run pushes one image there with the first identity
+  --token-wait S               auth.token.expired waits at most S seconds for a token to expire (default 30)
+  --token-leeway S             seconds past a token's exp the registry may still accept it (default 60)
 
 what the registry does not offer (those checks are skipped with the reason, not failed)
   --no-pull --no-push --no-content-discovery --no-content-management   (env OCI_TEST_PULL=1 … select)
@@ -140,6 +151,12 @@ const OPTIONS = {
   'ca-file': { type: 'string' },
   insecure: { type: 'boolean' },
   'tls-verify': { type: 'boolean' },
+  'auth-checks': { type: 'boolean' },
+  'restricted-username': { type: 'string' },
+  'restricted-password': { type: 'string' },
+  'restricted-repository': { type: 'string' },
+  'token-wait': { type: 'string' },
+  'token-leeway': { type: 'string' },
   'spec-version': { type: 'string' },
   'no-pull': { type: 'boolean' },
   'no-push': { type: 'boolean' },
@@ -213,6 +230,8 @@ function categoriesFromEnv(env: NodeJS.ProcessEnv): Pick<Capabilities, 'pull' | 
 /** Flags a replay sets itself (selection, seed, path) or must not repeat (the run's report outputs). */
 const NOT_REPLAYED = new Set(['--only', '--skip', '--seed', '--path', '--runs', '--json', '--junit', '--html', '--repro']);
 const NOT_REPLAYED_SWITCHES = new Set(['--tap']);
+/** Flags whose value a replay line leaves to an environment variable. */
+const SECRET_FLAGS: Readonly<Record<string, string>> = { '--password': 'OCI_PASSWORD', '--restricted-password': 'OCI_RESTRICTED_PASSWORD' };
 /** Environment variables naming report outputs: emptied in front of a replay, so it writes none of them. */
 const REPORT_ENV = ['OCI_REPORT_DIR', 'OCI_RESULTS_DIR'];
 
@@ -227,9 +246,10 @@ function replayLine(invocation: string, argv: readonly string[], env: NodeJS.Pro
     const arg = argv[i] as string;
     const name = arg.split('=')[0] ?? '';
     if (NOT_REPLAYED_SWITCHES.has(name)) continue;
-    if (NOT_REPLAYED.has(name) || name === '--password') {
+    const secret = SECRET_FLAGS[name];
+    if (NOT_REPLAYED.has(name) || secret !== undefined) {
       if (!arg.includes('=')) i += 1;
-      if (name === '--password') kept.push('--password "$OCI_PASSWORD"');
+      if (secret !== undefined) kept.push(`${name} "$${secret}"`);
       continue;
     }
     kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
@@ -246,6 +266,32 @@ function tlsVerifyArgs(argv: readonly string[]): string[] {
     if (!/^(true|false|1|0|t|f)$/i.test(value)) throw new UsageError(`--tls-verify is true or false, got ${JSON.stringify(value)}`);
     return /^(true|1|t)$/i.test(value) ? '--tls-verify' : '--insecure';
   });
+}
+
+type AuthValues = { 'auth-checks'?: boolean; 'restricted-username'?: string; 'restricted-password'?: string; 'restricted-repository'?: string; 'token-wait'?: string; 'token-leeway'?: string };
+
+/** The auth checks' settings (undefined without --auth-checks); flags that need it without it are usage errors. */
+function authChecks(values: AuthValues, env: NodeJS.ProcessEnv, namespace: string, readOnly: boolean): AuthChecks | undefined {
+  const flags = (['restricted-username', 'restricted-password', 'restricted-repository', 'token-wait', 'token-leeway'] as const).filter((name) => values[name] !== undefined);
+  if (values['auth-checks'] !== true) {
+    if (flags.length > 0) throw new UsageError(`--${flags[0]} goes with --auth-checks`);
+    return undefined;
+  }
+  if (readOnly) throw new UsageError('--auth-checks pushes content (with the first identity): not with --read-only');
+  const username = values['restricted-username'] ?? env.OCI_RESTRICTED_USERNAME;
+  const password = values['restricted-password'] ?? env.OCI_RESTRICTED_PASSWORD;
+  if (username === undefined || username === '' || password === undefined) {
+    throw new UsageError('--auth-checks needs a restricted identity: --restricted-username and --restricted-password (OCI_RESTRICTED_USERNAME, OCI_RESTRICTED_PASSWORD), with pull access to one repository only');
+  }
+  const repository = values['restricted-repository'] ?? env.OCI_RESTRICTED_REPOSITORY ?? defaultRestrictedRepository(namespace);
+  if (!NAME_PATTERN.test(repository)) throw new UsageError(`--restricted-repository ${JSON.stringify(repository)} is not a repository name (spec: ${NAME_PATTERN.source})`);
+  return {
+    username,
+    password,
+    repository,
+    tokenWaitMs: seconds(values['token-wait'], '--token-wait') ?? 30_000,
+    tokenLeewayMs: seconds(values['token-leeway'], '--token-leeway') ?? 60_000,
+  };
 }
 
 /** TLS towards the registry: the scheme, OCI_TLS, then the flags decide (client/tls.ts). */
@@ -298,6 +344,12 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const readOnly = values['read-only'] === true || (!capabilities.push && hasExisting);
   if (readOnly && !hasExisting) throw new UsageError('--read-only needs existing content to read: --image repo:tag or repo@digest (or OCI_RO_DATA_TAGS / _MANIFESTS)');
 
+  const auth = authChecks(values, env, namespace, readOnly);
+  const username = values.username ?? official.username;
+  if (auth !== undefined && (username === undefined || (values.password ?? official.password) === undefined)) {
+    throw new UsageError('--auth-checks needs --username and --password (OCI_USERNAME, OCI_PASSWORD): an identity that may push to the namespace');
+  }
+
   const gcCommand = values['gc-command'];
   const gcTouchstone = values['gc-touchstone'] === true;
   if (gcCommand !== undefined && gcTouchstone) throw new UsageError('--gc-command and --gc-touchstone exclude each other');
@@ -342,7 +394,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       skip: values.skip ?? [],
       gc: { graceMs, expectReclaims: values['expect-gc-reclaims'] === true, reclaimsUntagged: values['gc-reclaims-untagged'] === true },
       property: properties,
-      username: values.username ?? official.username,
+      username,
       password: values.password ?? official.password,
       cleanup: values['no-cleanup'] !== true && !readOnly,
       runId: newRunId(),
@@ -351,6 +403,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       disabled: official.disabled,
       optIn: official.optIn,
       ...tlsSettings(url, values, official.tls),
+      ...(auth === undefined ? {} : { auth }),
     },
     notes: [...(target.note === undefined ? [] : [target.note]), ...official.notes.map((note) => `note: ${note}`)],
     gc: { command: gcCommand, touchstone: gcTouchstone },

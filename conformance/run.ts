@@ -35,10 +35,11 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
   const pushed = new Map<string, Set<string>>();
   const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password, tls: clientTls(config), onExchange: (e) => notePushedManifest(pushed, e) });
   const created = new Set<string>();
+  const touched = new Set<string>();
   const results: Result[] = [];
+  const ctx = new CheckContext(client, config, created, touched);
   try {
     await preflight(client, config.username !== undefined);
-    const ctx = new CheckContext(client, config, created);
     const checks = (hooks.checks ?? ALL_CHECKS).filter((check) => isSelected(check, ctx));
     const selectedProperty = (id: string): boolean => isSelected({ id }, ctx);
     const total = checks.length + (config.property ? PROPERTIES.filter((p) => selectedProperty(p.id)).length : 0);
@@ -54,8 +55,9 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
       };
       await runProperties(config, client, created, { selected: selectedProperty, onResult, onProgress: hooks.onProgress });
     }
-    if (config.cleanup) await cleanup(client, config, created, pushed);
+    if (config.cleanup) await cleanup(client, config, created, touched, pushed);
   } finally {
+    await ctx.close();
     await client.close();
   }
   return {
@@ -84,15 +86,17 @@ function notePushedManifest(pushed: Map<string, Set<string>>, exchange: Exchange
 
 /**
  * Best effort, where manifest deletes are allowed: delete every manifest the run stored in the
- * repositories it created (by digest, which takes their tags along), and whatever tags still list.
+ * repositories it created (by digest, which takes their tags along), and whatever tags still list;
+ * in repositories it only wrote to (the auth checks' restricted repository), only what it stored.
  * Blobs are left to the registry's garbage collection.
  */
-async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>, pushed: Map<string, Set<string>>): Promise<void> {
+async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>, touched: Set<string>, pushed: Map<string, Set<string>>): Promise<void> {
   if (!config.capabilities.manifestDeletes) return;
-  for (const repo of created) {
+  for (const repo of [...created, ...touched]) {
     try {
       const digests = new Set(pushed.get(repo));
-      const tags = (await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags ?? [];
+      const listed = created.has(repo) ? (await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags : [];
+      const tags = listed ?? [];
       for (const tag of tags.slice(0, 1000)) {
         const digest = (await client.request('HEAD', `/v2/${repo}/manifests/${tag}`, { headers: ACCEPT_MANIFESTS })).header('docker-content-digest');
         if (digest !== undefined) digests.add(digest);
