@@ -5,7 +5,8 @@
  *   credentials (RFC 7617 §2.2: the protection space is reused without a new challenge).
  * - Bearer (the distribution token authentication specification, RFC 6750): one token per scope,
  *   fetched from the challenge's realm for exactly the challenge's service and scopes — several
- *   for a cross-repository mount — and cached under them. Each request is mapped to the token of
+ *   for a cross-repository mount — and cached under them; a challenge without scope gets the scope
+ *   the request needs (requestScopes). Each request is mapped to the token of
  *   the last challenge its route (repository and action, as the registry decides its scope) got,
  *   so that later requests of the route carry it at once. A token is fetched again when it expires
  *   (`expires_in`, by default 60 s as the specification says, from `issued_at` or its receipt,
@@ -70,6 +71,21 @@ export function routeOf(method: string, url: string): string {
   return `${parsed.origin} ${name ?? parsed.pathname} ${action}${from}`;
 }
 
+/**
+ * The scopes a request needs when the challenge names none, as Docker asks them (its push asks
+ * `pull,push`): pull to read, pull,push to write, delete to delete (Distribution's delete action),
+ * pull on a mount's source; none outside a repository. The token specification's "Token Scope
+ * Documentation" names these actions; a challenge without scope leaves the client to guess.
+ */
+export function requestScopes(method: string, url: string): string[] {
+  const parsed = new URL(url);
+  const name = /^\/v2\/(.+?)\/(blobs|manifests|tags|referrers)\//.exec(decodeURIComponent(parsed.pathname))?.[1];
+  if (name === undefined) return [];
+  const actions = method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'pull,push';
+  const from = parsed.searchParams.get('mount') !== null ? parsed.searchParams.get('from') : null;
+  return [`repository:${name}:${actions}`, ...(from ? [`repository:${from}:pull`] : [])];
+}
+
 export class Authenticator {
   readonly identity: Identity | undefined;
   readonly #send: RawSend;
@@ -112,7 +128,7 @@ export class Authenticator {
       this.#basic.add(new URL(url).origin);
       return true;
     }
-    const source = this.sourceOf(challenge);
+    const source = this.sourceOf(challenge, challenge.params.scope === undefined ? requestScopes(method, url) : undefined);
     if (source === undefined) return false;
     const key = keyOf(source);
     const route = routeOf(method, url);

@@ -36,7 +36,8 @@ interface Realm {
  * holding the scopes asked. `post`: whether the realm takes the OAuth2 form.
  */
 /** expiresIn 0: the answer has neither expires_in nor issued_at. */
-async function realm(t: Test, options: { post: boolean; expiresIn?: number; password?: string }): Promise<Realm> {
+/** noScope: challenges name realm and service only. */
+async function realm(t: Test, options: { post: boolean; expiresIn?: number; password?: string; noScope?: boolean }): Promise<Realm> {
   const tokens: TokenRequest[] = [];
   const requests: string[] = [];
   const revoked = new Set<string>();
@@ -71,12 +72,16 @@ async function realm(t: Test, options: { post: boolean; expiresIn?: number; pass
       if (from !== null) need.push(`repository:${from}:pull`);
       const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
       const challenge = (error?: string) => {
-        const header = `Bearer realm="${url}/token",service="reg"${need.length > 0 ? `,scope="${need.join(' ')}"` : ''}${error ? `,error="${error}"` : ''}`;
+        const header = `Bearer realm="${url}/token",service="reg"${need.length > 0 && !options.noScope ? `,scope="${need.join(' ')}"` : ''}${error ? `,error="${error}"` : ''}`;
         res.writeHead(401, { 'WWW-Authenticate': header, 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
       };
       if (token === undefined) return challenge();
       if (revoked.has(token) || !granted.has(token)) return challenge('invalid_token');
-      if (!need.every((scope) => granted.get(token)?.includes(scope))) return challenge('insufficient_scope');
+      const holds = (scope: string) => granted.get(token)?.some((g) => {
+        const [have, want] = [parseScope(g), parseScope(scope)];
+        return have !== undefined && have.name === want?.name && want.actions.every((action) => have.actions.includes(action));
+      });
+      if (!need.every(holds)) return challenge('insufficient_scope');
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
   });
@@ -137,6 +142,16 @@ t.test('a mount asks one token for every scope of the challenge', async (t) => {
   const g = client(t, get.url);
   t.equal((await g.request('POST', '/v2/target/blobs/uploads/?mount=sha256:1&from=source')).status, 200);
   t.same(get.tokens.at(-1)?.scopes, ['repository:target:push', 'repository:source:pull'], 'GET: one scope parameter each');
+});
+
+t.test('a challenge without scope: the scope the request needs, as Docker asks it', async (t) => {
+  const r = await realm(t, { post: true, noScope: true });
+  const c = client(t, r.url);
+  t.equal((await c.request('GET', '/v2/a/b/manifests/x')).status, 200);
+  t.equal((await c.request('PUT', '/v2/a/b/manifests/y', { body: '{}' })).status, 200);
+  t.equal((await c.request('POST', '/v2/t/blobs/uploads/?mount=sha256:1&from=s')).status, 200);
+  t.same(r.tokens.map((x) => x.scopes), [['repository:a/b:pull'], ['repository:a/b:pull,push'], ['repository:t:pull,push', 'repository:s:pull']]);
+  t.equal((await c.request('GET', '/v2/_catalog')).status, 200, 'outside a repository: the registry wants no scope here');
 });
 
 t.test('a token is fetched again before it expires, and when the registry answers 401 again', async (t) => {
