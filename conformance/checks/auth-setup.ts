@@ -118,6 +118,17 @@ export async function tokenFor(ctx: CheckContext, challenge: Challenge, scopes: 
   return source === undefined ? undefined : ctx.client.auth.fetch(source);
 }
 
+/**
+ * With tokens: a token of the restricted identity for `repository:<repo>:pull,push`, the scope
+ * Docker asks for a push whatever the challenge names (a registry must not let its pull part open
+ * the push); undefined with Basic authentication or when the realm gives none.
+ */
+export async function restrictedPushToken(setup: AuthSetup, repo: string): Promise<Token | undefined> {
+  if (setup.challenge.scheme !== 'bearer') return undefined;
+  const source = setup.restricted.auth.sourceOf(setup.challenge, [`repository:${repo}:pull,push`]);
+  return source === undefined ? undefined : setup.restricted.auth.fetch(source);
+}
+
 export function bearer(token: Token | string): { authorization: string } {
   return { authorization: `Bearer ${typeof token === 'string' ? token : token.value}` };
 }

@@ -17,7 +17,7 @@ import { requestPath } from '../client/exchange.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { imageManifest, EMPTY_CONFIG, randomBlob } from '../content.ts';
-import { authSetup, bearer, expectAnswer, expectStill, jwtClaims, REFUSED, REFUSED_DELETE, REFUSED_READ, tokenFor, tokenSetup, workingToken, type Answers } from './auth-setup.ts';
+import { authSetup, bearer, expectAnswer, expectStill, jwtClaims, REFUSED, REFUSED_DELETE, REFUSED_READ, restrictedPushToken, tokenFor, tokenSetup, workingToken, type Answers } from './auth-setup.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks, type Check } from './types.ts';
 
@@ -174,6 +174,12 @@ export const AUTH_CHECKS: readonly Check[] = defineChecks([
       const single = await setup.restricted.request('POST', `/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { body: blob.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
       await cancel(ctx, single);
       expectAnswer(single, REFUSED, `the restricted identity pushes a blob in one POST to ${repo}`);
+      const token = await restrictedPushToken(setup, repo);
+      if (token !== undefined) {
+        const asked = await setup.restricted.request('POST', `/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { auth: bearer(token), body: blob.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+        await cancel(ctx, asked, bearer(token));
+        expectAnswer(asked, REFUSED, `the restricted identity pushes a blob to ${repo} with the token it got for repository:${repo}:pull,push`);
+      }
       await expectStill(ctx, blobPath(repo, blob.digest), 404, 'the blob the refused push carried');
     },
   }),
@@ -188,6 +194,11 @@ export const AUTH_CHECKS: readonly Check[] = defineChecks([
       const tag = `${ctx.config.runId}-by-pull-only`;
       const put = await setup.restricted.request('PUT', manifestPath(repo, tag), { body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType } });
       expectAnswer(put, REFUSED, `the restricted identity PUTs the manifest under a new tag in ${repo}`);
+      const token = await restrictedPushToken(setup, repo);
+      if (token !== undefined) {
+        const asked = await setup.restricted.request('PUT', manifestPath(repo, tag), { auth: bearer(token), body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType } });
+        expectAnswer(asked, REFUSED, `the restricted identity PUTs the manifest in ${repo} with the token it got for repository:${repo}:pull,push`);
+      }
       await expectStill(ctx, manifestPath(repo, tag), 404, 'the tag the refused PUT named');
     },
   }),
