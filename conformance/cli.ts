@@ -35,6 +35,12 @@ import { OFFICIAL_HELP, OfficialConfigError, parseGoBool, readOfficialConfig } f
 import { READ_ONLY_HELP, ImageRefError, existingContent } from './options/read-only.ts';
 import { toResultsYaml } from './report/yaml.ts';
 
+/**
+ * The property layer's default time, shared by its six properties: the default profile (`npm start`)
+ * stays under 30 s and still finds every fault of the reference's catalog (README, Fault detection).
+ */
+export const DEFAULT_TIME_BUDGET_MS = 12_000;
+
 export const USAGE = `usage: touchstone check [--url URL] [options]
 
 target
@@ -78,7 +84,7 @@ garbage collection
 
 property layer
   --runs N                     executions per property (default 30)
-  --time-budget S              seconds for the whole property layer (default 45)
+  --time-budget S              seconds for the whole property layer (default 12)
   --seed N --path P            replay exactly one run (printed with every counterexample)
   --max-commands N             longest command sequence (default 20)
   --fail-fast                  stop the property layer at the first counterexample
@@ -314,8 +320,12 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const official = readOfficialConfig(env);
   const specVersion = values['spec-version'] ?? official.specVersion ?? 'v1.1.1';
   if (specVersion !== 'v1.1.1' && specVersion !== 'main') throw new UsageError(`--spec-version is v1.1.1 or main, got ${specVersion}`);
-  const given = values.url ?? official.url ?? '';
-  const target = given === '' ? { url: '', note: undefined } : targetUrl(given, values.url === undefined ? 'OCI_REGISTRY (or OCI_ROOT_URL)' : '--url');
+  // The URL as the user gave it, named as they gave it: --url, OCI_ROOT_URL (kept verbatim) or the
+  // official main branch's OCI_REGISTRY with OCI_TLS.
+  const legacyRoot = official.urlFrom === 'OCI_ROOT_URL' ? env.OCI_ROOT_URL : undefined;
+  const given = values.url ?? legacyRoot ?? official.url ?? '';
+  const label = values.url !== undefined ? '--url' : (official.urlFrom ?? 'OCI_REGISTRY');
+  const target = given === '' ? { url: '', note: undefined } : targetUrl(given, label);
   if (target instanceof Error) throw new UsageError(target.message);
   const { url } = target;
   const namespace = values.namespace ?? official.namespace ?? 'touchstone';
@@ -360,7 +370,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (path !== undefined && seed === undefined) throw new UsageError('--path replays a run: it needs the --seed printed with it');
   const properties = values['no-properties'] === true || readOnly ? undefined : {
     runs: whole(values.runs, '--runs', 1) ?? 30,
-    timeBudgetMs: seconds(values['time-budget'], '--time-budget') ?? 45_000,
+    timeBudgetMs: seconds(values['time-budget'], '--time-budget') ?? DEFAULT_TIME_BUDGET_MS,
     shrinkBudgetMs: 60_000,
     seed,
     path,

@@ -84,27 +84,37 @@ function notePushedManifest(pushed: Map<string, Set<string>>, exchange: Exchange
   pushed.set(repo, digests);
 }
 
+/** Repositories cleaned up at once: enough to hide round trips, few enough for any registry. */
+const CLEANUP_CONCURRENCY = 8;
+
 /**
  * Best effort, where manifest deletes are allowed: delete every manifest the run stored in the
  * repositories it created (by digest, which takes their tags along), and whatever tags still list;
  * in repositories it only wrote to (the auth checks' restricted repository), only what it stored.
- * Blobs are left to the registry's garbage collection.
+ * Blobs are left to the registry's garbage collection. Repositories are cleaned several at a
+ * time; within one, deletes go one by one.
  */
 async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>, touched: Set<string>, pushed: Map<string, Set<string>>): Promise<void> {
   if (!config.capabilities.manifestDeletes) return;
-  for (const repo of [...created, ...touched]) {
-    try {
-      const digests = new Set(pushed.get(repo));
-      const listed = created.has(repo) ? (await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags : [];
-      const tags = listed ?? [];
-      for (const tag of tags.slice(0, 1000)) {
-        const digest = (await client.request('HEAD', `/v2/${repo}/manifests/${tag}`, { headers: ACCEPT_MANIFESTS })).header('docker-content-digest');
-        if (digest !== undefined) digests.add(digest);
-      }
-      for (const digest of digests) await client.request('DELETE', `/v2/${repo}/manifests/${digest}`);
-    } catch (error) {
-      // Best effort: a registry that cannot be reached or breaks its answers off keeps what is left.
-      if (!(error instanceof HarnessError) && !(error instanceof BrokenResponse)) throw error;
+  const queue = [...created, ...touched];
+  const worker = async (): Promise<void> => {
+    for (let repo = queue.shift(); repo !== undefined; repo = queue.shift()) await cleanRepository(client, repo, created.has(repo), pushed.get(repo));
+  };
+  await Promise.all(Array.from({ length: Math.min(CLEANUP_CONCURRENCY, queue.length) }, worker));
+}
+
+/** `listed`: also the manifests its tags name (a repository the run created). */
+async function cleanRepository(client: RegistryClient, repo: string, listed: boolean, pushed: Set<string> | undefined): Promise<void> {
+  try {
+    const digests = new Set(pushed);
+    const tags = listed ? ((await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags ?? []) : [];
+    for (const tag of tags.slice(0, 1000)) {
+      const digest = (await client.request('HEAD', `/v2/${repo}/manifests/${tag}`, { headers: ACCEPT_MANIFESTS })).header('docker-content-digest');
+      if (digest !== undefined) digests.add(digest);
     }
+    for (const digest of digests) await client.request('DELETE', `/v2/${repo}/manifests/${digest}`);
+  } catch (error) {
+    // Best effort: a registry that cannot be reached or breaks its answers off keeps what is left.
+    if (!(error instanceof HarnessError) && !(error instanceof BrokenResponse)) throw error;
   }
 }

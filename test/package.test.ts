@@ -77,7 +77,7 @@ t.test('npm pack ships what the command needs and none of the project\'s machine
   t.ok(needed.size > 50, `${needed.size} source files reached from bin/touchstone.js`);
   const missing = [...needed, ...(await docs()), 'scripts/distribution.sh', 'README.md', 'package.json'].filter((file) => !files.includes(file));
   t.same(missing, [], 'every file the command reaches, every document, the Distribution script, README.md');
-  const allowed = /^(bin|cli|conformance|reference|spec|docs)\/|^(README\.md|package\.json|LICENSE|scripts\/distribution\.sh)$/;
+  const allowed = /^(bin|bench|cli|conformance|reference|spec|docs)\/|^(README\.md|package\.json|LICENSE|scripts\/distribution\.sh)$/;
   t.same(files.filter((file) => !allowed.test(file)), [], 'nothing else: no test/, .ci/, fixtures/, configuration or development scripts');
   t.notOk(files.some((file) => /(^|\/)(test|\.ci|fixtures|\.tap|coverage|node_modules)\//.test(file)), 'no test/, .ci/ or fixtures/');
 });

@@ -28,6 +28,8 @@ export class OfficialConfigError extends Error {
 /** What the official configuration asks of a run, in touchstone's terms; only what was set. */
 export interface OfficialSettings {
   readonly url?: string;
+  /** Where the registry was set: OCI_REGISTRY, OCI_ROOT_URL, or the YAML file and key. */
+  readonly urlFrom?: string;
   readonly tls?: TlsMode;
   readonly namespace?: string;
   readonly crossmountNamespace?: string;
@@ -277,7 +279,7 @@ export function readOfficialConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
   const tls = str('tls') as TlsMode | undefined;
   const filter = str('filterTest');
   return {
-    ...(registry !== undefined ? { url: `${tls === 'disabled' ? 'http' : 'https'}://${registry.replace(/\/+$/, '')}` } : {}),
+    ...(registry !== undefined ? { url: `${tls === 'disabled' ? 'http' : 'https'}://${registry.replace(/\/+$/, '')}`, urlFrom: get('registry')?.from.split('=')[0] } : {}),
     ...(tls !== undefined ? { tls } : {}),
     ...(str('repo1') !== undefined ? { namespace: str('repo1') } : {}),
     ...(str('repo2') !== undefined ? { crossmountNamespace: str('repo2') } : {}),

@@ -5,6 +5,7 @@
  * bcrypt, JWT and YAML. cli/ is the one place that joins the two halves.
  * bench/ works against any registry too: it never imports reference/ (nor cli/), only its own
  * files, the suite's client (conformance/client/), spec/, node: built-ins and undici.
+ * torture/ drives the registry only as a separate process: it never imports reference/ or cli/.
  */
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
@@ -99,6 +100,20 @@ t.test('bench/ never imports reference/: only itself, conformance/client/, spec/
       t.ok(allowed, `${file} imports ${spec}`);
     }
   }
+});
+
+t.test('torture/ drives the registry as a process: never imports reference/ nor cli/', async (t) => {
+  const files = await sources('torture');
+  for (const file of files) {
+    for (const spec of await importsOf(file)) {
+      const to = target(file, spec);
+      const allowed =
+        to.startsWith('node:') || ['tmp-promise', 'undici'].includes(to) || to.startsWith('torture/') || to.startsWith('spec/') ||
+        to.startsWith('conformance/client/') || to === 'conformance/content.ts';
+      t.ok(allowed, `${file} imports ${spec}`);
+    }
+  }
+  t.ok(files.length >= 10, `${files.length} torture files checked`);
 });
 
 t.test('the checker itself sees imports', async (t) => {

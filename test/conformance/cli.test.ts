@@ -71,6 +71,7 @@ t.test('GC, property and output options', async (t) => {
   t.equal(p.config.property?.commandLine, 'npx touchstone check --gc-command true --gc-grace 1.5 --expect-gc-reclaims --time-budget 3 --max-commands 9', 'the replay line keeps the flags a replay does not set itself');
   t.same(p.config.only, ['tags', 'property.gc']);
   t.same(p.config.skip, ['tags.list.n']);
+  t.match(parsed([]).config.property, { runs: 30, timeBudgetMs: 12_000 }, 'the default profile: 30 executions per property within 12 s for all six (npm start under 30 s)');
   p = parsed(['--gc-touchstone']);
   t.equal(p.config.gc.graceMs, 3_600_000, 'the reference registry\'s grace period by default');
   t.equal(parsed(['--no-properties']).config.property, undefined);

@@ -133,7 +133,7 @@ t.test('--url http://HOST/v2/ is normalised to the registry root, and says so', 
   const paths = registry.logs.map((entry) => entry.path);
   t.ok(paths.length > 0 && paths.every((path) => !path.startsWith('/v2/v2')), `no request under /v2/v2/: ${paths.filter((p) => p.startsWith('/v2/v2')).slice(0, 3).join(', ')}`);
   const fromEnv = parseCheckArgs([], { OCI_ROOT_URL: 'https://r.example:5000/v2/' });
-  t.match(fromEnv, { config: { url: 'https://r.example:5000' }, notes: [/^OCI_ROOT_URL: https:\/\/r\.example:5000\/v2\/ is the API root of https:\/\/r\.example:5000/] }, 'OCI_ROOT_URL too, named as such');
+  t.match(fromEnv, { config: { url: 'https://r.example:5000' }, notes: [/^OCI_ROOT_URL: https:\/\/r\.example:5000\/v2\/ is the API root of https:\/\/r\.example:5000/, /^note: OCI_ROOT_URL is deprecated in the official suite/] }, 'OCI_ROOT_URL too, named as such (and the official suite\'s deprecation note)');
   t.throws(() => parseCheckArgs([], { OCI_ROOT_URL: 'https://r.example/registry' }), /^OCI_ROOT_URL is the registry's root/);
 });
 
