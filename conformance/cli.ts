@@ -308,7 +308,8 @@ function tlsSettings(url: string, values: { 'ca-file'?: string; insecure?: boole
   const ca = caFile === undefined ? undefined : readCaFile(caFile);
   if (ca instanceof Error) throw new UsageError(ca.message);
   if (url === '') return {};
-  if (url.startsWith('http://')) return { tls: 'disabled' };
+  // A plain-HTTP registry may still send its clients to HTTPS (a token realm): --ca-file holds there.
+  if (url.startsWith('http://')) return { tls: 'disabled', ...(ca === undefined ? {} : { ca, caFile }) };
   const insecure = values.insecure === true || (values['tls-verify'] !== true && caFile === undefined && official === 'insecure');
   return insecure ? { tls: 'insecure' } : { tls: 'enabled', ...(ca === undefined ? {} : { ca, caFile }) };
 }

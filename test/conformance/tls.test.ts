@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { main, parseCheckArgs, UsageError } from '../../conformance/cli.ts';
 import { RegistryClient } from '../../conformance/client/registry-client.ts';
 import { HarnessError } from '../../conformance/client/errors.ts';
+import { clientTls } from '../../conformance/client/tls.ts';
 import { startTestRegistry } from '../helpers/registry.ts';
 import { makePki } from '../helpers/pki.ts';
 import { tempDir } from '../helpers/tools.ts';
@@ -93,5 +94,8 @@ if (pki) {
     const plain = parseCheckArgs(['--url', 'http://127.0.0.1:9', '--insecure'], {});
     if (plain === 'help') throw new Error('help');
     t.equal(plain.config.tls, 'disabled', 'an http:// URL has no TLS');
+    const realm = parseCheckArgs(['--url', 'http://127.0.0.1:9', '--ca-file', pki.caCert], {});
+    if (realm === 'help') throw new Error('help');
+    t.match(clientTls(realm.config).ca ?? '', /BEGIN CERTIFICATE/, 'but its token realm may be HTTPS: the CA is kept for it');
   });
 }
