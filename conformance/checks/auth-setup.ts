@@ -107,7 +107,7 @@ async function makeSetup(ctx: CheckContext): Promise<AuthSetup> {
   let earlyWorked = false;
   if (challenge.scheme === 'bearer') {
     early = await tokenFor(ctx, challenge, [`repository:${settings.repository}:pull`]);
-    if (early !== undefined) earlyWorked = (await ctx.request('GET', `/v2/${settings.repository}/manifests/${allowed.tag}`, { auth: bearer(early) })).status === 200;
+    if (early !== undefined) earlyWorked = (await ctx.request('GET', `/v2/${settings.repository}/manifests/${allowed.tag}`, { auth: bearer(early), headers: ACCEPT_MANIFESTS })).status === 200;
   }
   return { settings, restricted, anonymous, allowed, secret: { ...image, referrer }, challenge, early, earlyWorked };
 }
@@ -144,7 +144,7 @@ export async function tokenSetup(ctx: CheckContext, why: string): Promise<AuthSe
 export async function workingToken(ctx: CheckContext, setup: AuthSetup, scopes: readonly string[], check: string): Promise<Token> {
   const token = await tokenFor(ctx, setup.challenge, scopes);
   if (token === undefined) return ctx.skip(`the realm gave the first identity no token for ${scopes.join(' ')}`);
-  const reply = await ctx.request('GET', check, { auth: bearer(token) });
+  const reply = await ctx.request('GET', check, { auth: bearer(token), headers: ACCEPT_MANIFESTS });
   if (reply.status !== 200) throw new CheckFailure(`setup: a token for ${scopes.join(' ')} does not open GET ${check} (${reply.status}): the first identity needs pull and push on the namespace`, reply.exchange);
   return token;
 }
