@@ -5,10 +5,10 @@
  *   credentials (RFC 7617 §2.2: the protection space is reused without a new challenge).
  * - Bearer (the distribution token authentication specification, RFC 6750): one token per scope,
  *   fetched from the challenge's realm for exactly the challenge's service and scopes — several
- *   for a cross-repository mount — and cached under them; a challenge without scope gets the scope
- *   the request needs (requestScopes). Each request is mapped to the token of
- *   the last challenge its route (repository and action, as the registry decides its scope) got,
- *   so that later requests of the route carry it at once. A token is fetched again when it expires
+ *   for a cross-repository mount — and cached under them; a challenge without scope gets the
+ *   scope the request needs (requestScopes). Each request is mapped to the token of the last
+ *   challenge its route (repository and action, as the registry decides its scope) got, so that
+ *   later requests of the route carry it at once. A token is fetched again when it expires
  *   (`expires_in`, by default 60 s as the specification says, from `issued_at` or its receipt,
  *   refreshed a little before) or when the registry answers 401 again: `invalid_token` drops
  *   it, `insufficient_scope` asks for the scope the new challenge names.
