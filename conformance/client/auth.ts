@@ -73,15 +73,19 @@ export function routeOf(method: string, url: string): string {
 
 /**
  * The scopes a request needs when the challenge names none, as Docker asks them (its push asks
- * `pull,push`): pull to read, pull,push to write, delete to delete (Distribution's delete action),
- * pull on a mount's source; none outside a repository. The token specification's "Token Scope
+ * `pull,push`): pull to read, pull,push to write and for every request of an upload session (its
+ * status and cancel too), delete to delete (Distribution's delete action), pull on a mount's
+ * source; `registry:gc:*` for the reference's GC trigger; none elsewhere. The token specification's "Token Scope
  * Documentation" names these actions; a challenge without scope leaves the client to guess.
  */
 export function requestScopes(method: string, url: string): string[] {
   const parsed = new URL(url);
+  // The reference registry's GC trigger (--gc-touchstone) is a registry-wide resource of its own.
+  if (parsed.pathname === '/_touchstone/gc') return ['registry:gc:*'];
   const name = /^\/v2\/(.+?)\/(blobs|manifests|tags|referrers)\//.exec(decodeURIComponent(parsed.pathname))?.[1];
   if (name === undefined) return [];
-  const actions = method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'pull,push';
+  const upload = /\/blobs\/uploads\//.test(parsed.pathname);
+  const actions = upload ? 'pull,push' : method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'pull,push';
   const from = parsed.searchParams.get('mount') !== null ? parsed.searchParams.get('from') : null;
   return [`repository:${name}:${actions}`, ...(from ? [`repository:${from}:pull`] : [])];
 }

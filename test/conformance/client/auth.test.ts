@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { RegistryClient } from '../../../conformance/client/registry-client.ts';
 import { parseChallenges, registryChallenge, scopesOf, parseScope } from '../../../conformance/client/challenge.ts';
 import { bodyText, type Exchange } from '../../../conformance/client/exchange.ts';
-import { routeOf } from '../../../conformance/client/auth.ts';
+import { requestScopes, routeOf } from '../../../conformance/client/auth.ts';
 
 interface TokenRequest {
   readonly method: string;
@@ -32,7 +32,7 @@ interface Realm {
 
 /**
  * A registry whose every /v2/<name>/… request needs `repository:<name>:pull` (GET/HEAD) or
- * `:push` (others; a mount also pull on `from`), and a realm at /token issuing `tok-N` tokens
+ * `:push` (others and upload sessions; a mount also pull on `from`), and a realm at /token issuing `tok-N` tokens
  * holding the scopes asked. `post`: whether the realm takes the OAuth2 form.
  */
 /** expiresIn 0: the answer has neither expires_in nor issued_at. */
@@ -67,7 +67,8 @@ async function realm(t: Test, options: { post: boolean; expiresIn?: number; pass
       const authorization = req.headers.authorization;
       requests.push(`${req.method} ${parsed.pathname}${parsed.search} ${authorization ?? '-'}`);
       const name = /^\/v2\/(.+?)\/(blobs|manifests|tags)\//.exec(parsed.pathname)?.[1];
-      const need = name === undefined ? [] : [`repository:${name}:${req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push'}`];
+      const reads = (req.method === 'GET' || req.method === 'HEAD') && !parsed.pathname.includes('/blobs/uploads/');
+      const need = name === undefined ? [] : [`repository:${name}:${reads ? 'pull' : 'push'}`];
       const from = parsed.searchParams.get('from');
       if (from !== null) need.push(`repository:${from}:pull`);
       const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
@@ -150,8 +151,11 @@ t.test('a challenge without scope: the scope the request needs, as Docker asks i
   t.equal((await c.request('GET', '/v2/a/b/manifests/x')).status, 200);
   t.equal((await c.request('PUT', '/v2/a/b/manifests/y', { body: '{}' })).status, 200);
   t.equal((await c.request('POST', '/v2/t/blobs/uploads/?mount=sha256:1&from=s')).status, 200);
-  t.same(r.tokens.map((x) => x.scopes), [['repository:a/b:pull'], ['repository:a/b:pull,push'], ['repository:t:pull,push', 'repository:s:pull']]);
+  t.equal((await c.request('GET', '/v2/u/blobs/uploads/some-session')).status, 200);
+  t.same(r.tokens.map((x) => x.scopes), [['repository:a/b:pull'], ['repository:a/b:pull,push'], ['repository:t:pull,push', 'repository:s:pull'], ['repository:u:pull,push']], 'an upload session\'s status too needs push');
   t.equal((await c.request('GET', '/v2/_catalog')).status, 200, 'outside a repository: the registry wants no scope here');
+  t.same(requestScopes('POST', 'http://r/_touchstone/gc?advance=60'), ['registry:gc:*'], 'the reference\'s GC trigger (--gc-touchstone)');
+  t.same(requestScopes('DELETE', 'http://r/v2/a/manifests/sha256:1'), ['repository:a:delete']);
 });
 
 t.test('a token is fetched again before it expires, and when the registry answers 401 again', async (t) => {
