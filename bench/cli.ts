@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HarnessError } from '../conformance/client/errors.ts';
 import { RegistryClient } from '../conformance/client/registry-client.ts';
+import { readCaFile, type ClientTls } from '../conformance/client/tls.ts';
 import { progress } from './progress.ts';
 import { processExists } from './resources.ts';
 import { ratios, regressions, verdict } from './report/compare.ts';
@@ -30,6 +31,7 @@ export const USAGE = `usage: touchstone bench --url [NAME=]URL [--url [NAME=]URL
 registries
   --url [NAME=]URL        a registry (repeatable); NAME labels it in tables and charts (default A, B, …)
   --username U --password P   credentials for Basic or token auth (env OCI_USERNAME, OCI_PASSWORD)
+  --ca-file FILE --insecure   trust this CA (PEM) for https registries, or accept any certificate (env OCI_TLS=insecure)
   --pid NAME=PID          the process of a registry on this machine (NAME or URL): its memory is measured
   --namespace NS          repositories go under NS/<run id>/… (default ${DEFAULTS.namespace})
   --yes                   run even when the run may push more than ${formatSize(DEFAULTS.confirmAbove)} to a registry
@@ -66,6 +68,8 @@ const OPTIONS = {
   url: { type: 'string', multiple: true },
   username: { type: 'string' },
   password: { type: 'string' },
+  'ca-file': { type: 'string' },
+  insecure: { type: 'boolean' },
   pid: { type: 'string', multiple: true },
   namespace: { type: 'string' },
   yes: { type: 'boolean' },
@@ -97,6 +101,8 @@ export interface ParsedBench {
   readonly settings: Settings;
   readonly username: string | undefined;
   readonly password: string | undefined;
+  /** The clients' TLS options (conformance/client/tls.ts). */
+  readonly tls: ClientTls;
   readonly yes: boolean;
   readonly baseline: string | undefined;
   readonly maxRegression: number;
@@ -170,6 +176,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     settings,
     username: values.username ?? env.OCI_USERNAME,
     password: values.password ?? env.OCI_PASSWORD,
+    tls: benchTls(values['ca-file'], values.insecure === true || env.OCI_TLS === 'insecure'),
     yes: values.yes === true,
     baseline: values.baseline,
     maxRegression: maxRegression === undefined ? 10 : Number(maxRegression),
@@ -196,6 +203,13 @@ async function readBaseline(file: string): Promise<BenchResult> {
   }
   if (parsed.tool !== 'touchstone bench' || parsed.format !== 1 || !Array.isArray(parsed.cells)) throw new UsageError(`--baseline ${file}: not a touchstone bench --json result`);
   return parsed as BenchResult;
+}
+
+function benchTls(caFile: string | undefined, insecure: boolean): ClientTls {
+  if (caFile === undefined) return insecure ? { insecure } : {};
+  const ca = readCaFile(caFile);
+  if (ca instanceof Error) throw new UsageError(ca.message);
+  return { ca, caFile };
 }
 
 /** GET /v2/ must answer 200 (after authentication): otherwise the run cannot start. */
@@ -243,7 +257,7 @@ export async function main(argv: readonly string[], options: BenchOptions = {}):
       return 2;
     }
   }
-  const clients = parsed.registries.map((r) => new RegistryClient({ baseUrl: r.url, username: parsed.username, password: parsed.password, timeoutMs: 120_000 }));
+  const clients = parsed.registries.map((r) => new RegistryClient({ baseUrl: r.url, username: parsed.username, password: parsed.password, tls: parsed.tls, timeoutMs: 120_000 }));
   const started = new Date();
   const display = progress(outputs.quiet ? { write: () => true } as unknown as NodeJS.WritableStream : stderr);
   try {

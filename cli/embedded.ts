@@ -10,8 +10,18 @@ import { startRegistry, DEFAULT_GC_GRACE_MS } from '../reference/registry.ts';
 import type { FaultName } from '../reference/faults/catalog.ts';
 import { RegistryClient } from '../conformance/client/registry-client.ts';
 import { touchstoneTrigger, type EmbeddedTarget } from '../conformance/cli.ts';
+import type { AuthOptions, TlsOptions } from '../reference/auth/setup.ts';
 
-export async function startEmbeddedReference(faults: readonly FaultName[] = []): Promise<EmbeddedTarget> {
+export interface EmbeddedSecurity {
+  readonly tls: TlsOptions;
+  readonly auth: AuthOptions;
+  /** The CA of the TLS certificate, PEM. */
+  readonly ca: string;
+  /** An identity that may collect garbage. */
+  readonly admin: { readonly username: string; readonly password: string };
+}
+
+export async function startEmbeddedReference(faults: readonly FaultName[] = [], security?: EmbeddedSecurity): Promise<EmbeddedTarget> {
   const store = await dir({ unsafeCleanup: true, prefix: 'touchstone-embedded-' });
   const registry = await startRegistry({
     root: store.path,
@@ -20,8 +30,9 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = []):
     autoMount: true,
     log: () => undefined,
     faults,
+    ...(security === undefined ? {} : { tls: security.tls, auth: security.auth }),
   });
-  const client = new RegistryClient({ baseUrl: registry.url });
+  const client = new RegistryClient({ baseUrl: registry.url, ...(security === undefined ? {} : { ...security.admin, tls: { ca: security.ca } }) });
   return {
     url: registry.url,
     gc: { trigger: touchstoneTrigger(client), graceMs: DEFAULT_GC_GRACE_MS, expectReclaims: true, reclaimsUntagged: true },

@@ -19,7 +19,9 @@ import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
 import { targetUrl } from './preflight.ts';
 import { checkSelection, outputProblem, type OutputPath } from './outputs.ts';
-import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion } from './config.ts';
+import { ALL_CAPABILITIES, defaultRestrictedRepository, type AuthChecks, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion, type TlsMode } from './config.ts';
+import { NAME_PATTERN } from '../spec/grammars.ts';
+import { clientTls, readCaFile } from './client/tls.ts';
 import { newRunId, runSuite } from './run.ts';
 import { formatProgress, formatSummary } from './report/text.ts';
 import { toJson } from './report/json.ts';
@@ -47,7 +49,20 @@ target
   --namespace NS               repositories go under NS/<run id>-… (env OCI_NAMESPACE; default touchstone)
   --crossmount-namespace NS    sources of cross-repository mounts (env OCI_CROSSMOUNT_NAMESPACE)
   --username U --password P    credentials for Basic or token auth (env OCI_USERNAME, OCI_PASSWORD)
+  --ca-file FILE               trust this CA (PEM) for the registry's certificate instead of the system's
+  --insecure                   accept any certificate (env OCI_TLS=insecure; same as --tls-verify=false);
+                               --tls-verify (the default) verifies it
   --spec-version V             v1.1.1 (default) or main (adds the newer requirements)
+
+authentication and authorization (README "Checking an authenticated registry")
+  --auth-checks                run the auth.* checks: needs --username/--password (push to the namespace)
+                               and a restricted identity:
+  --restricted-username U --restricted-password P   pull access to one repository only
+                               (env OCI_RESTRICTED_USERNAME, OCI_RESTRICTED_PASSWORD)
+  --restricted-repository R    that repository (env OCI_RESTRICTED_REPOSITORY; default <namespace>/restricted);
+                               the run pushes one image there with the first identity
+  --token-wait S               auth.token.expired waits at most S seconds for a token to expire (default 30)
+  --token-leeway S             seconds past a token's exp the registry may still accept it (default 60)
 
 what the registry does not offer (those checks are skipped with the reason, not failed)
   --no-pull --no-push --no-content-discovery --no-content-management   (env OCI_TEST_PULL=1 … select)
@@ -139,6 +154,15 @@ const OPTIONS = {
   'crossmount-namespace': { type: 'string' },
   username: { type: 'string' },
   password: { type: 'string' },
+  'ca-file': { type: 'string' },
+  insecure: { type: 'boolean' },
+  'tls-verify': { type: 'boolean' },
+  'auth-checks': { type: 'boolean' },
+  'restricted-username': { type: 'string' },
+  'restricted-password': { type: 'string' },
+  'restricted-repository': { type: 'string' },
+  'token-wait': { type: 'string' },
+  'token-leeway': { type: 'string' },
   'spec-version': { type: 'string' },
   'no-pull': { type: 'boolean' },
   'no-push': { type: 'boolean' },
@@ -212,6 +236,8 @@ function categoriesFromEnv(env: NodeJS.ProcessEnv): Pick<Capabilities, 'pull' | 
 /** Flags a replay sets itself (selection, seed, path) or must not repeat (the run's report outputs). */
 const NOT_REPLAYED = new Set(['--only', '--skip', '--seed', '--path', '--runs', '--json', '--junit', '--html', '--repro']);
 const NOT_REPLAYED_SWITCHES = new Set(['--tap']);
+/** Flags whose value a replay line leaves to an environment variable. */
+const SECRET_FLAGS: Readonly<Record<string, string>> = { '--password': 'OCI_PASSWORD', '--restricted-password': 'OCI_RESTRICTED_PASSWORD' };
 /** Environment variables naming report outputs: emptied in front of a replay, so it writes none of them. */
 const REPORT_ENV = ['OCI_REPORT_DIR', 'OCI_RESULTS_DIR'];
 
@@ -226,9 +252,10 @@ function replayLine(invocation: string, argv: readonly string[], env: NodeJS.Pro
     const arg = argv[i] as string;
     const name = arg.split('=')[0] ?? '';
     if (NOT_REPLAYED_SWITCHES.has(name)) continue;
-    if (NOT_REPLAYED.has(name) || name === '--password') {
+    const secret = SECRET_FLAGS[name];
+    if (NOT_REPLAYED.has(name) || secret !== undefined) {
       if (!arg.includes('=')) i += 1;
-      if (name === '--password') kept.push('--password "$OCI_PASSWORD"');
+      if (secret !== undefined) kept.push(`${name} "$${secret}"`);
       continue;
     }
     kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
@@ -237,8 +264,58 @@ function replayLine(invocation: string, argv: readonly string[], env: NodeJS.Pro
   return [...emptied, invocation, ...kept].join(' ');
 }
 
+/** `--tls-verify=false` (skopeo's and podman's spelling) as --insecure, `=true` as --tls-verify. */
+function tlsVerifyArgs(argv: readonly string[]): string[] {
+  return argv.map((arg) => {
+    const value = /^--tls-verify=(.*)$/.exec(arg)?.[1];
+    if (value === undefined) return arg;
+    if (!/^(true|false|1|0|t|f)$/i.test(value)) throw new UsageError(`--tls-verify is true or false, got ${JSON.stringify(value)}`);
+    return /^(true|1|t)$/i.test(value) ? '--tls-verify' : '--insecure';
+  });
+}
+
+type AuthValues = { 'auth-checks'?: boolean; 'restricted-username'?: string; 'restricted-password'?: string; 'restricted-repository'?: string; 'token-wait'?: string; 'token-leeway'?: string };
+
+/** The auth checks' settings (undefined without --auth-checks); flags that need it without it are usage errors. */
+function authChecks(values: AuthValues, env: NodeJS.ProcessEnv, namespace: string, readOnly: boolean): AuthChecks | undefined {
+  const flags = (['restricted-username', 'restricted-password', 'restricted-repository', 'token-wait', 'token-leeway'] as const).filter((name) => values[name] !== undefined);
+  if (values['auth-checks'] !== true) {
+    if (flags.length > 0) throw new UsageError(`--${flags[0]} goes with --auth-checks`);
+    return undefined;
+  }
+  if (readOnly) throw new UsageError('--auth-checks pushes content (with the first identity): not with --read-only');
+  const username = values['restricted-username'] ?? env.OCI_RESTRICTED_USERNAME;
+  const password = values['restricted-password'] ?? env.OCI_RESTRICTED_PASSWORD;
+  if (username === undefined || username === '' || password === undefined) {
+    throw new UsageError('--auth-checks needs a restricted identity: --restricted-username and --restricted-password (OCI_RESTRICTED_USERNAME, OCI_RESTRICTED_PASSWORD), with pull access to one repository only');
+  }
+  const repository = values['restricted-repository'] ?? env.OCI_RESTRICTED_REPOSITORY ?? defaultRestrictedRepository(namespace);
+  if (!NAME_PATTERN.test(repository)) throw new UsageError(`--restricted-repository ${JSON.stringify(repository)} is not a repository name (spec: ${NAME_PATTERN.source})`);
+  return {
+    username,
+    password,
+    repository,
+    tokenWaitMs: seconds(values['token-wait'], '--token-wait') ?? 30_000,
+    tokenLeewayMs: seconds(values['token-leeway'], '--token-leeway') ?? 60_000,
+  };
+}
+
+/** TLS towards the registry: the scheme, OCI_TLS, then the flags decide (client/tls.ts). */
+function tlsSettings(url: string, values: { 'ca-file'?: string; insecure?: boolean; 'tls-verify'?: boolean }, official: TlsMode | undefined): Pick<RunConfig, 'tls' | 'ca' | 'caFile'> {
+  if (values.insecure === true && values['tls-verify'] === true) throw new UsageError('--insecure and --tls-verify exclude each other');
+  const caFile = values['ca-file'];
+  if (caFile !== undefined && values.insecure === true) throw new UsageError('--ca-file names a CA to verify with; --insecure verifies nothing: give one of them');
+  const ca = caFile === undefined ? undefined : readCaFile(caFile);
+  if (ca instanceof Error) throw new UsageError(ca.message);
+  if (url === '') return {};
+  // A plain-HTTP registry may still send its clients to HTTPS (a token realm): --ca-file holds there.
+  if (url.startsWith('http://')) return { tls: 'disabled', ...(ca === undefined ? {} : { ca, caFile }) };
+  const insecure = values.insecure === true || (values['tls-verify'] !== true && caFile === undefined && official === 'insecure');
+  return insecure ? { tls: 'insecure' } : { tls: 'enabled', ...(ca === undefined ? {} : { ca, caFile }) };
+}
+
 export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, invocation = 'npx touchstone check'): ParsedCheck | 'help' {
-  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: tlsVerifyArgs(argv), options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const official = readOfficialConfig(env);
@@ -277,6 +354,12 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const hasExisting = existing.images.length + existing.blobs.length + existing.referrers.length > 0;
   const readOnly = values['read-only'] === true || (!capabilities.push && hasExisting);
   if (readOnly && !hasExisting) throw new UsageError('--read-only needs existing content to read: --image repo:tag or repo@digest (or OCI_RO_DATA_TAGS / _MANIFESTS)');
+
+  const auth = authChecks(values, env, namespace, readOnly);
+  const username = values.username ?? official.username;
+  if (auth !== undefined && (username === undefined || (values.password ?? official.password) === undefined)) {
+    throw new UsageError('--auth-checks needs --username and --password (OCI_USERNAME, OCI_PASSWORD): an identity that may push to the namespace');
+  }
 
   const gcCommand = values['gc-command'];
   const gcTouchstone = values['gc-touchstone'] === true;
@@ -322,7 +405,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       skip: values.skip ?? [],
       gc: { graceMs, expectReclaims: values['expect-gc-reclaims'] === true, reclaimsUntagged: values['gc-reclaims-untagged'] === true },
       property: properties,
-      username: values.username ?? official.username,
+      username,
       password: values.password ?? official.password,
       cleanup: values['no-cleanup'] !== true && !readOnly,
       runId: newRunId(),
@@ -330,7 +413,8 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       existing,
       disabled: official.disabled,
       optIn: official.optIn,
-      ...(url === '' ? {} : { tls: url.startsWith('http://') ? 'disabled' as const : official.tls === 'insecure' ? 'insecure' as const : 'enabled' as const }),
+      ...tlsSettings(url, values, official.tls),
+      ...(auth === undefined ? {} : { auth }),
     },
     notes: [...(target.note === undefined ? [] : [target.note]), ...official.notes.map((note) => `note: ${note}`)],
     gc: { command: gcCommand, touchstone: gcTouchstone },
@@ -440,7 +524,7 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
       gcBase = parsed.gc.command || parsed.gc.touchstone ? gcBase : embedded.gc;
       stderr.write(`checking the embedded reference registry at ${url}\n`);
     }
-    const gcClient = new RegistryClient({ baseUrl: url, username: parsed.config.username, password: parsed.config.password });
+    const gcClient = new RegistryClient({ baseUrl: url, username: parsed.config.username, password: parsed.config.password, tls: clientTls(parsed.config) });
     try {
       const trigger = parsed.gc.command !== undefined ? commandTrigger(parsed.gc.command, url) : parsed.gc.touchstone ? touchstoneTrigger(gcClient) : embeddedTrigger;
       const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger } };

@@ -90,6 +90,28 @@ export interface RunConfig {
    * read this field; undefined means the URL's scheme decides with verification on.
    */
   readonly tls?: TlsMode;
+  /** PEM CA certificates the client trusts instead of the system's (--ca-file), and the file's name. */
+  readonly ca?: string;
+  readonly caFile?: string;
+  /** The auth.* checks (--auth-checks), with the second, restricted identity they need. */
+  readonly auth?: AuthChecks;
+}
+
+/** What the auth.* checks are told (--auth-checks): docs in README "Checking an authenticated registry". */
+export interface AuthChecks {
+  /** An identity that may pull `repository` and do nothing else. */
+  readonly username: string;
+  readonly password: string;
+  readonly repository: string;
+  /** The longest auth.token.expired waits for a token to expire. */
+  readonly tokenWaitMs: number;
+  /** How long past `exp` the registry may still accept a token (clock skew, RFC 7519 §4.1.4). */
+  readonly tokenLeewayMs: number;
+}
+
+/** The restricted identity's repository when --restricted-repository is not given. */
+export function defaultRestrictedRepository(namespace: string): string {
+  return `${namespace}/restricted`;
 }
 
 /** An existing manifest the run reads and writes nothing to: repo:tag, repo@digest or repo:tag@digest. */

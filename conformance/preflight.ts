@@ -11,6 +11,8 @@
  * `Docker-Distribution-API-Version: registry/2.0` and a JSON body (`{}`) or none. A web server
  * answers an HTML page or text: that is what this module refuses.
  *
+ * A TLS handshake that fails says which CAs were tried and how to fix it (client/tls.ts).
+ *
  * The URL: every endpoint is a path under /v2/ at the host's root (end-1 … end-14), and clients
  * (docker, podman, skopeo) only ever reach a registry there, so --url is scheme://host[:port].
  * A URL ending in /v2 or /v2/ is what a user copies from a browser or a curl line: it is
@@ -21,6 +23,7 @@ import { BrokenResponse, HarnessError } from './client/errors.ts';
 import type { RegistryClient, Reply } from './client/registry-client.ts';
 import { bareType } from './client/headers.ts';
 import { bodyText } from './client/exchange.ts';
+import { tlsProblem } from './client/tls.ts';
 
 export interface TargetUrl {
   /** scheme://host[:port], no trailing slash. */
@@ -116,6 +119,8 @@ export function notARegistry(reply: Reply, credentials: boolean): string | undef
 export async function preflight(client: RegistryClient, credentials: boolean): Promise<void> {
   const reply = await client.request('GET', '/v2/').catch((error: unknown) => {
     if (error instanceof BrokenResponse) throw new HarnessError(`${client.baseUrl}: does not answer like a registry: ${error.message}`);
+    const tls = error instanceof HarnessError ? tlsProblem(((error.cause ?? {}) as NodeJS.ErrnoException).code, client.tls) : undefined;
+    if (tls !== undefined) throw new HarnessError(`${client.baseUrl}: ${tls}`, { cause: error });
     throw error;
   });
   const problem = notARegistry(reply, credentials);

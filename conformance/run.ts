@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { RegistryClient } from './client/registry-client.ts';
 import { BrokenResponse, HarnessError } from './client/errors.ts';
+import { clientTls } from './client/tls.ts';
 import { ACCEPT_MANIFESTS } from './client/headers.ts';
 import { preflight } from './preflight.ts';
 import type { Exchange } from './client/exchange.ts';
@@ -32,12 +33,13 @@ export function newRunId(): string {
 export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise<Report> {
   const startedAt = new Date();
   const pushed = new Map<string, Set<string>>();
-  const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password, onExchange: (e) => notePushedManifest(pushed, e) });
+  const client = new RegistryClient({ baseUrl: config.url, username: config.username, password: config.password, tls: clientTls(config), onExchange: (e) => notePushedManifest(pushed, e) });
   const created = new Set<string>();
+  const touched = new Set<string>();
   const results: Result[] = [];
+  const ctx = new CheckContext(client, config, created, touched);
   try {
     await preflight(client, config.username !== undefined);
-    const ctx = new CheckContext(client, config, created);
     const checks = (hooks.checks ?? ALL_CHECKS).filter((check) => isSelected(check, ctx));
     const selectedProperty = (id: string): boolean => isSelected({ id }, ctx);
     const total = checks.length + (config.property ? PROPERTIES.filter((p) => selectedProperty(p.id)).length : 0);
@@ -53,8 +55,9 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
       };
       await runProperties(config, client, created, { selected: selectedProperty, onResult, onProgress: hooks.onProgress });
     }
-    if (config.cleanup) await cleanup(client, config, created, pushed);
+    if (config.cleanup) await cleanup(client, config, created, touched, pushed);
   } finally {
+    await ctx.close();
     await client.close();
   }
   return {
@@ -86,23 +89,25 @@ const CLEANUP_CONCURRENCY = 8;
 
 /**
  * Best effort, where manifest deletes are allowed: delete every manifest the run stored in the
- * repositories it created (by digest, which takes their tags along), and whatever tags still list.
+ * repositories it created (by digest, which takes their tags along), and whatever tags still list;
+ * in repositories it only wrote to (the auth checks' restricted repository), only what it stored.
  * Blobs are left to the registry's garbage collection. Repositories are cleaned several at a
  * time; within one, deletes go one by one.
  */
-async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>, pushed: Map<string, Set<string>>): Promise<void> {
+async function cleanup(client: RegistryClient, config: RunConfig, created: Set<string>, touched: Set<string>, pushed: Map<string, Set<string>>): Promise<void> {
   if (!config.capabilities.manifestDeletes) return;
-  const queue = [...created];
+  const queue = [...created, ...touched];
   const worker = async (): Promise<void> => {
-    for (let repo = queue.shift(); repo !== undefined; repo = queue.shift()) await cleanRepository(client, repo, pushed.get(repo));
+    for (let repo = queue.shift(); repo !== undefined; repo = queue.shift()) await cleanRepository(client, repo, created.has(repo), pushed.get(repo));
   };
   await Promise.all(Array.from({ length: Math.min(CLEANUP_CONCURRENCY, queue.length) }, worker));
 }
 
-async function cleanRepository(client: RegistryClient, repo: string, pushed: Set<string> | undefined): Promise<void> {
+/** `listed`: also the manifests its tags name (a repository the run created). */
+async function cleanRepository(client: RegistryClient, repo: string, listed: boolean, pushed: Set<string> | undefined): Promise<void> {
   try {
     const digests = new Set(pushed);
-    const tags = (await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags ?? [];
+    const tags = listed ? ((await client.request('GET', `/v2/${repo}/tags/list`)).json<{ tags?: string[] | null }>()?.tags ?? []) : [];
     for (const tag of tags.slice(0, 1000)) {
       const digest = (await client.request('HEAD', `/v2/${repo}/manifests/${tag}`, { headers: ACCEPT_MANIFESTS })).header('docker-content-digest');
       if (digest !== undefined) digests.add(digest);

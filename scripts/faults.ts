@@ -6,16 +6,20 @@
  * fault → detected or not, by which check ids, scripted or property layer, time to detection, and
  * for property detections the length of the shrunk counterexample. Exits 1 when a fault goes
  * undetected, the baseline reports something, or a property counterexample is longer than 6 steps.
+ * The access-control faults (reference/faults/auth.ts) run against the registry with TLS, tokens
+ * and a policy, with --auth-checks added (fault-detection.ts), and so do two more baselines, one
+ * with tokens and one with htpasswd.
  *
  *   npm run faults [-- --only NAME …] [--jobs 2]
- *   node --import tsx scripts/faults.ts --child NAME   (one run, JSON on stdout)
+ *   node --import tsx scripts/faults.ts --child NAME [--auth token|htpasswd]   (one run, JSON on stdout)
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULT_CATALOG, faultDescription, isFaultName, type FaultName } from '../reference/faults/catalog.ts';
-import { detectFault, type Detection } from './fault-detection.ts';
+import { FAULT_CATALOG, faultDescription, isAuthFault, isFaultName, type FaultName } from '../reference/faults/catalog.ts';
+import { AUTH_FAULTS } from '../reference/faults/auth.ts';
+import { detectFault, type AuthMode, type Detection } from './fault-detection.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const JSON_OUT = resolve(ROOT, 'docs/fault-detection.json');
@@ -27,11 +31,25 @@ export const MAX_COUNTEREXAMPLE_STEPS = 6;
 /** A run that takes longer than this is killed and counted as not detected. */
 const CHILD_TIMEOUT_MS = 10 * 60_000;
 
-function runChild(fault: FaultName | 'none'): Promise<Detection> {
+/** One run: a fault (or none), and the authentication its registry serves. */
+interface Job {
+  readonly fault: FaultName | 'none';
+  readonly auth?: AuthMode;
+}
+
+/** The access-control faults need a registry with tokens; the others run as `npm start` does. */
+function jobOf(fault: FaultName): Job {
+  return isAuthFault(fault) ? { fault, auth: 'token' } : { fault };
+}
+
+const nameOf = (job: Job): string => (job.auth === undefined ? job.fault : `${job.fault} (${job.auth})`);
+
+function runChild(job: Job): Promise<Detection> {
+  const auth = job.auth === undefined ? [] : ['--auth', job.auth];
   return new Promise((resolveRun, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/faults.ts', '--child', fault], { cwd: ROOT, timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/faults.ts', '--child', job.fault, ...auth], { cwd: ROOT, timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) {
-        reject(new Error(`${fault}: ${error.message}\n${stderr}`));
+        reject(new Error(`${nameOf(job)}: ${error.message}\n${stderr}`));
         return;
       }
       resolveRun(JSON.parse(stdout) as Detection);
@@ -56,11 +74,11 @@ export function tableOf(rows: readonly Detection[]): string {
     '|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
-    const mirrors = row.fault === 'none' ? 'no fault: the baseline' : faultDescription(row.fault);
+    const mirrors = row.fault === 'none' ? `no fault: the baseline${row.auth === undefined ? '' : ` with TLS, ${row.auth === 'token' ? 'tokens' : 'htpasswd'}, a policy and --auth-checks`}` : faultDescription(row.fault);
     const scripted = ids(row.scripted);
     const property = row.property.length === 0 ? '—' : row.property.map((p) => `\`${p.id}\` (${p.steps}, ${p.executions})`).join(', ');
     const detected = row.fault === 'none' ? (row.detected ? 'reported something' : 'nothing reported') : row.detected ? 'yes' : '**no**';
-    lines.push(`| \`${row.fault}\` | ${mirrors.replaceAll('|', '\\|')} | ${detected} | ${scripted} | ${property} | ${seconds(row.firstDetectionMs)} |`);
+    lines.push(`| \`${row.fault}\`${row.auth === undefined ? '' : ` (${row.auth})`} | ${mirrors.replaceAll('|', '\\|')} | ${detected} | ${scripted} | ${property} | ${seconds(row.firstDetectionMs)} |`);
   }
   return lines.join('\n');
 }
@@ -69,7 +87,7 @@ function problemsOf(rows: readonly Detection[]): string[] {
   const problems: string[] = [];
   for (const row of rows) {
     if (row.errors.length > 0) problems.push(`${row.fault}: harness errors: ${row.errors.join('; ')}`);
-    if (row.fault === 'none' && row.detected) problems.push(`the baseline reported ${[...row.scripted, ...row.property.map((p) => p.id)].join(', ')}`);
+    if (row.fault === 'none' && row.detected) problems.push(`the baseline${row.auth === undefined ? '' : ` (${row.auth})`} reported ${[...row.scripted, ...row.property.map((p) => p.id)].join(', ')}`);
     if (row.fault !== 'none' && !row.detected) problems.push(`${row.fault} was not detected`);
     for (const p of row.property) if (p.steps > MAX_COUNTEREXAMPLE_STEPS) problems.push(`${row.fault}: ${p.id} shrank only to ${p.steps} steps`);
   }
@@ -90,29 +108,38 @@ async function writeOutputs(rows: readonly Detection[]): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { child: { type: 'string' }, only: { type: 'string', multiple: true }, jobs: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({ options: { child: { type: 'string' }, auth: { type: 'string' }, only: { type: 'string', multiple: true }, jobs: { type: 'string', default: '2' } } });
   if (values.child !== undefined) {
     const fault = values.child;
     if (fault !== 'none' && !isFaultName(fault)) throw new Error(`unknown fault ${fault}`);
-    process.stdout.write(JSON.stringify(await detectFault(fault)));
+    const auth = values.auth;
+    if (auth !== undefined && auth !== 'token' && auth !== 'htpasswd') throw new Error(`--auth token or htpasswd, not ${auth}`);
+    process.stdout.write(JSON.stringify(await detectFault(fault, auth === undefined ? {} : { auth })));
     return 0;
   }
   const only = values.only ?? [];
   for (const name of only) if (!isFaultName(name)) throw new Error(`unknown fault ${name} (see touchstone serve --list-faults)`);
-  const queue: (FaultName | 'none')[] = only.length > 0 ? (only as FaultName[]) : ['none', ...(Object.keys(FAULT_CATALOG) as FaultName[])];
-  const rows = new Map<string, Detection>();
+  const all: Job[] = [
+    { fault: 'none' },
+    ...(Object.keys(FAULT_CATALOG) as FaultName[]).map(jobOf),
+    { fault: 'none', auth: 'token' },
+    { fault: 'none', auth: 'htpasswd' },
+    ...(Object.keys(AUTH_FAULTS) as FaultName[]).map(jobOf),
+  ];
+  const queue: Job[] = only.length > 0 ? (only as FaultName[]).map(jobOf) : all;
+  const rows = new Map<Job, Detection>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < queue.length) {
-      const fault = queue[next] as FaultName | 'none';
+      const job = queue[next] as Job;
       next += 1;
-      const row = await runChild(fault);
-      rows.set(fault, row);
-      process.stderr.write(`${fault}: ${row.detected ? `detected by ${[...row.scripted, ...row.property.map((p) => `${p.id} (${p.steps} steps)`)].join(', ')}` : 'not detected'}\n`);
+      const row = await runChild(job);
+      rows.set(job, row);
+      process.stderr.write(`${nameOf(job)}: ${row.detected ? `detected by ${[...row.scripted, ...row.property.map((p) => `${p.id} (${p.steps} steps)`)].join(', ')}` : 'not detected'}\n`);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Number(values.jobs)) }, worker));
-  const ordered = queue.map((fault) => rows.get(fault) as Detection);
+  const ordered = queue.map((job) => rows.get(job) as Detection);
   if (only.length === 0) await writeOutputs(ordered);
   else process.stdout.write(`${tableOf(ordered)}\n`);
   const problems = problemsOf(ordered);

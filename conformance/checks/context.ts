@@ -3,7 +3,7 @@
  * namespace (so a run never collides with anything on a shared registry), and push helpers whose
  * failures are reported as failures of the setup step of the check that needed them.
  */
-import type { RegistryClient, Reply } from '../client/registry-client.ts';
+import { RegistryClient, type ClientOptions, type Reply } from '../client/registry-client.ts';
 import { CheckSkipped } from '../client/errors.ts';
 import { locationOf, withDigest } from '../client/protocol.ts';
 import { expectStatus } from '../client/expect.ts';
@@ -15,12 +15,31 @@ export class CheckContext {
   readonly config: RunConfig;
   /** Repositories this run created, for cleanup. */
   readonly created: Set<string>;
+  /** Repositories the run wrote to without creating them: cleanup deletes only what it pushed there. */
+  readonly touched: Set<string>;
+  readonly #clients: RegistryClient[] = [];
   #counter = 0;
 
-  constructor(client: RegistryClient, config: RunConfig, created: Set<string>) {
+  constructor(client: RegistryClient, config: RunConfig, created: Set<string>, touched = new Set<string>()) {
     this.client = client;
     this.config = config;
     this.created = created;
+    this.touched = touched;
+  }
+
+  /**
+   * Another client of the same registry, TLS and exchange log (so a check's results show its
+   * exchanges too) for another identity, or none; closed by close().
+   */
+  clientFor(identity: Pick<ClientOptions, 'username' | 'password' | 'credentialNames'>): RegistryClient {
+    const client = new RegistryClient({ baseUrl: this.client.baseUrl, log: this.client.log, tls: this.client.tls, ...identity });
+    this.#clients.push(client);
+    return client;
+  }
+
+  /** Closes the clients clientFor made. */
+  async close(): Promise<void> {
+    await Promise.all(this.#clients.splice(0).map((client) => client.close()));
   }
 
   /** A repository name no one has used: <namespace>/<runId>-<n>[-hint]. */

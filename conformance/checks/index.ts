@@ -12,6 +12,8 @@ import catalog from './catalog.ts';
 import deletes from './deletes.ts';
 import validation from './validation.ts';
 import gc from './gc.ts';
+import { AUTH_CHECKS, EXPIRY_CHECK } from './auth.ts';
 import type { Check } from './types.ts';
 
-export const ALL_CHECKS: readonly Check[] = [...base, ...existing, ...uploads, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc];
+/** The auth checks come early, so that the expiry check, last, finds its token as old as the run. */
+export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc, EXPIRY_CHECK];

@@ -19,6 +19,7 @@ const EXCHANGES_PER_RESULT = 40;
  */
 const AREA_CATEGORIES: Readonly<Record<string, readonly Capability[]>> = {
   base: [],
+  auth: ['push', 'pull'],
   tags: ['push', 'pull', 'contentDiscovery'],
   referrers: ['push', 'pull', 'contentDiscovery'],
   deletes: ['push', 'pull', 'contentManagement'],
@@ -46,8 +47,9 @@ export function selected(id: string, only: readonly string[], skip: readonly str
   return (only.length === 0 || only.some(matches)) && !skip.some(matches);
 }
 
-/** Selected by --only/--skip; a check on existing content also needs some (--image …). */
-export function isSelected(check: Pick<Check, 'id' | 'needsExisting'>, ctx: Pick<CheckContext, 'config'>): boolean {
+/** Selected by --only/--skip; a check on existing content also needs some (--image …), an auth check --auth-checks. */
+export function isSelected(check: Pick<Check, 'id' | 'needsExisting' | 'needsAuth'>, ctx: Pick<CheckContext, 'config'>): boolean {
+  if (check.needsAuth && ctx.config.auth === undefined) return false;
   const existing = ctx.config.existing;
   const hasExisting = existing !== undefined && existing.images.length + existing.blobs.length + existing.referrers.length > 0;
   return selected(check.id, ctx.config.only, ctx.config.skip) && (!check.needsExisting || hasExisting);

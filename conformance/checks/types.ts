@@ -28,6 +28,8 @@ export interface Check {
   readonly readOnly?: boolean;
   /** Runs only on existing content the user names (--image, OCI_RO_DATA_*): left out of runs without it. */
   readonly needsExisting?: boolean;
+  /** Runs only with --auth-checks (and its restricted identity): left out of runs without it. */
+  readonly needsAuth?: boolean;
   run(ctx: CheckContext): Promise<string | void>;
 }
 

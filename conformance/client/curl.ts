@@ -10,13 +10,19 @@
  *   data, never evaluated, followed only when http(s);
  * - repositories: names carry the run id (namespace/<runId>-…), which becomes $RUN, fresh by
  *   default, so a replay starts from empty repositories as the recorded run did;
- * - credentials: Authorization values are never written; $AUTH stands in for them.
+ * - credentials: never written (they are not even recorded: exchange.ts). A request the suite
+ *   authenticated with Basic reads them from the environment variables its identity names
+ *   (OCI_USERNAME, OCI_PASSWORD, …: `-u "$OCI_USERNAME:$OCI_PASSWORD"`); one with a Bearer token
+ *   uses a token the script fetches from the recorded realm for the recorded service and scopes
+ *   with those credentials, POST grant_type=password or GET as the suite did (each token request
+ *   of the recording is such a fetch; a token from before the recording is fetched before its
+ *   first use); an Authorization a check gave itself becomes $AUTH.
  * Bodies kept whole (exchange.ts BODY_KEEP_BYTES) are inline in base64; bodies not kept become
  * zeros of the same size, said so next to the request. Each step prints its method, path and
  * status and flags one that differs from the recorded status; the last line counts them. The
  * script needs bash, curl and base64, and nothing past bash 3.2 (macOS).
  */
-import type { Exchange } from './exchange.ts';
+import type { CredentialNames, Exchange, TokenSource } from './exchange.ts';
 
 export interface CurlScriptOptions {
   /** The run id in the recorded repository names and tags (namespace/<runId>-…): becomes $RUN. */
@@ -99,6 +105,42 @@ const PRELUDE = [
   '',
 ];
 
+/** The token fetch, in the script only when a request was authenticated with a token. */
+const TOKEN_FUNCTION = [
+  '# token VAR METHOD REALM SERVICE USER PASSWORD [SCOPE…]: VAR = a token from the realm, as the suite',
+  '# asked for it (POST grant_type=password, else GET with Basic credentials or none).',
+  'token() {',
+  '  local var=$1 method=$2 realm=$3 service=$4 user=$5 password=$6 body value',
+  '  shift 6',
+  '  local args=(-G)',
+  '  if [ "$method" = POST ]; then',
+  '    args=(-X POST --data-urlencode grant_type=password --data-urlencode "username=$user" --data-urlencode "password=$password" --data-urlencode client_id=touchstone)',
+  '    if [ $# -gt 0 ]; then args+=(--data-urlencode "scope=$*"); fi',
+  '  else',
+  '    for value in "$@"; do args+=(--data-urlencode "scope=$value"); done',
+  `    if [ -n "$user" ]; then args+=(-u "$user:$password"); fi`,
+  '  fi',
+  '  if [ -n "$service" ]; then args+=(--data-urlencode "service=$service"); fi',
+  `  body=$(curl -sS --proto '=http,https' --max-time "\${TIMEOUT:-60}" "\${args[@]}" --url "$realm")`,
+  `  value=$(printf '%s' "$body" | sed -n 's/.*"token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p')`,
+  `  [ -n "$value" ] || value=$(printf '%s' "$body" | sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p')`,
+  `  if [ -z "$value" ] && [ "$method" = POST ]; then token "$var" GET "$realm" "$service" "$user" "$password" "$@"; return; fi`,
+  `  printf -v "$var" '%s' "$value"`,
+  `  if [ -n "$value" ]; then echo "# $var: a token from \${realm//[[:cntrl:]]/?} ($method)"; else echo "# $var: the realm gave no token ($method)"; fi`,
+  '}',
+  '',
+];
+
+/** A shell variable name (the credential names come from the suite, checked all the same). */
+function variable(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a shell variable name: ${name}`);
+  return name;
+}
+
+function tokenKey(source: TokenSource): string {
+  return JSON.stringify([source.realm, source.service ?? '', [...source.scopes].sort(), source.credentials?.username ?? '']);
+}
+
 interface Location {
   /** Index of the exchange whose answer carried it. */
   readonly from: number;
@@ -172,6 +214,23 @@ export function curlScript(exchanges: readonly Exchange[], baseUrl: string, titl
   /** Exchange index → the Location it answered, for the exchanges whose Location a later step uses. */
   const kept = new Map([...uses.values()].map((use) => [use.location.from, use.location.url]));
 
+  const credentials = new Map<string, CredentialNames>();
+  const sources = exchanges.flatMap((e) => (e.auth?.kind === 'bearer' || e.auth?.kind === 'token-request' ? [e.auth.token] : []));
+  for (const e of exchanges) if (e.auth?.kind === 'basic') credentials.set(e.auth.credentials.username, e.auth.credentials);
+  for (const source of sources) if (source.credentials !== undefined) credentials.set(source.credentials.username, source.credentials);
+  const tokenVariables = new Map<string, string>();
+  for (const source of sources) if (!tokenVariables.has(tokenKey(source))) tokenVariables.set(tokenKey(source), `TOKEN${tokenVariables.size + 1}`);
+  const fetched = new Set<string>();
+  /** The line fetching a token like `source` into its variable. */
+  const fetchLine = (source: TokenSource): string => {
+    const names = source.credentials;
+    const user = names === undefined ? "''" : `"$${variable(names.username)}"`;
+    const password = names === undefined ? "''" : `"$${variable(names.password)}"`;
+    fetched.add(tokenKey(source));
+    const scopes = source.scopes.map((scope) => ` ${(runPattern === undefined ? [scope] : scope.split(runPattern)).map((piece) => (piece === '' ? '' : quote(piece))).join('"$RUN"')}`);
+    return `token ${tokenVariables.get(tokenKey(source))} ${source.method} ${quote(source.realm)} ${quote(source.service ?? '')} ${user} ${password}${scopes.join('')}`;
+  };
+
   const lines = [
     '#!/usr/bin/env bash',
     `# ${commentText(title)}`,
@@ -186,9 +245,11 @@ export function curlScript(exchanges: readonly Exchange[], baseUrl: string, titl
           '#             fresh, so the replay starts from empty repositories as the recorded run did;',
           `#             RUN=${commentText(runId)} replays into the recorded ones, which hold that run's data.`,
         ]),
-    '#   AUTH      Authorization value for the requests that carried one (recorded credentials are',
+    ...[...credentials.values()].map((names) => `#   ${names.username} ${names.password}  the credentials the suite used (read here, never written)`),
+    '#   AUTH      Authorization value for the requests a check gave its own (recorded credentials are',
     '#             not written here), e.g. AUTH="Basic $(printf user:password | base64)"',
     '#   TIMEOUT   seconds allowed per request (default 60)',
+    '#   CURL_CA_BUNDLE  the CA (PEM) of a registry whose certificate the system does not trust',
     '# Upload session URLs come from the Location headers of this replay, not from the recording.',
     'set -u',
     `REGISTRY=\${REGISTRY:-${quote(base)}}`,
@@ -198,7 +259,9 @@ export function curlScript(exchanges: readonly Exchange[], baseUrl: string, titl
           'RUN=${RUN:-repro$(date +%s)$$}',
           "case $RUN in '' | *[!a-z0-9._-]*) echo 'RUN must be lowercase letters, digits, . _ -' >&2; exit 2 ;; esac",
         ]),
+    ...[...credentials.values()].map((names) => `: "\${${variable(names.username)}?the requests were authenticated: set ${names.username} and ${names.password}}" "\${${variable(names.password)}?set ${names.password}}"`),
     ...PRELUDE,
+    ...(tokenVariables.size > 0 ? TOKEN_FUNCTION : []),
   ];
 
   for (const [i, exchange] of exchanges.entries()) {
@@ -214,7 +277,19 @@ export function curlScript(exchanges: readonly Exchange[], baseUrl: string, titl
     for (const [name, value] of headers) {
       if (!SKIPPED_HEADERS.has(name.toLowerCase())) args.push(`-H ${quote(`${name}: ${value}`)}`);
     }
-    if (headers.some(([name]) => name.toLowerCase() === 'authorization')) args.push('${AUTH:+-H} ${AUTH:+"Authorization: $AUTH"}');
+    const auth = exchange.auth;
+    if (auth?.kind === 'token-request') {
+      lines.push(fetchLine(auth.token));
+      continue;
+    }
+    if (auth?.kind === 'basic') {
+      args.push(`-u "$${variable(auth.credentials.username)}:$${variable(auth.credentials.password)}"`);
+    } else if (auth?.kind === 'bearer') {
+      if (!fetched.has(tokenKey(auth.token))) lines.push(`# the token of this request was fetched before the recording: fetched here`, fetchLine(auth.token));
+      args.push(`-H "Authorization: Bearer $${tokenVariables.get(tokenKey(auth.token))}"`);
+    } else if (headers.some(([name]) => name.toLowerCase() === 'authorization')) {
+      args.push('${AUTH:+-H} ${AUTH:+"Authorization: $AUTH"}');
+    }
 
     const declared = Number(headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1] ?? Number.NaN);
     const body = exchange.requestBody;

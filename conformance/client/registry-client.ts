@@ -1,8 +1,9 @@
 /**
- * The suite's HTTP client (undici): every request is recorded as an Exchange; response bodies
- * are always consumed; keep-alive is short. Handles the registry auth flows clients use: HTTP
- * Basic, and Bearer tokens from the realm named in WWW-Authenticate (distribution token spec),
- * with the OCI_USERNAME / OCI_PASSWORD credentials. Redirects of GET and HEAD are followed, as
+ * The suite's HTTP client (undici): every request is recorded as an Exchange, secrets redacted
+ * (exchange.ts); response bodies are always consumed; keep-alive is short. Authenticates as
+ * clients do (auth.ts): Basic, and Bearer tokens per scope from the challenge's realm; a caller
+ * may instead send a request without credentials or with an Authorization of its own (the auth
+ * checks). TLS as the run asks (tls.ts). Redirects of GET and HEAD are followed, as
  * clients follow a registry's redirect of a download to its storage. A failure before any answer
  * (refused, name resolution, TLS, timeout) is a HarnessError; an answer that breaks off after its
  * status line, or is not HTTP at all, is the registry's: a BrokenResponse, with the exchange and
@@ -12,7 +13,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { BrokenResponse, HarnessError } from './errors.ts';
-import { BODY_KEEP_BYTES, bodyRecord, ExchangeLog, requestPath, type BodyRecord, type Exchange } from './exchange.ts';
+import type { ClientTls } from './tls.ts';
+import { Authenticator, DEFAULT_CREDENTIAL_NAMES, type Authorization } from './auth.ts';
+import { BODY_KEEP_BYTES, bodyRecord, ExchangeLog, redactedBody, redactedHeaders, requestPath, type BodyRecord, type CredentialNames, type Exchange, type ExchangeAuth } from './exchange.ts';
 
 /** Redirects followed per request (blob downloads from object storage take one). */
 const MAX_REDIRECTIONS = 5;
@@ -26,6 +29,12 @@ export interface ClientOptions {
   readonly log?: ExchangeLog;
   /** Told of every exchange once it is recorded (the run uses it to know what to clean up). */
   readonly onExchange?: (exchange: Exchange) => void;
+  /** The CA to trust, or no verification (tls.ts); default: the system's CAs. */
+  readonly tls?: ClientTls;
+  /** The variables a reproduction reads the credentials from (default OCI_USERNAME, OCI_PASSWORD). */
+  readonly credentialNames?: CredentialNames;
+  /** The clock tokens expire by (tests). */
+  readonly now?: () => number;
 }
 
 export interface RequestOptions {
@@ -37,6 +46,12 @@ export interface RequestOptions {
    * as they stream); the reply's body is then empty and the exchange records the size.
    */
   readonly sink?: (chunk: Uint8Array) => void;
+  /**
+   * 'none': no Authorization and no answer to a challenge (an anonymous caller); an
+   * `authorization` value: sent as it is, without answering a challenge. By default the client
+   * authenticates as its identity. An Authorization header in `headers` counts as given.
+   */
+  readonly auth?: 'none' | { readonly authorization: string };
 }
 
 export interface Reply {
@@ -51,24 +66,25 @@ export interface Reply {
 export class RegistryClient {
   readonly baseUrl: string;
   readonly log: ExchangeLog;
+  readonly tls: ClientTls;
   readonly #agent: Agent;
   readonly #following: Dispatcher;
-  readonly #username: string | undefined;
-  readonly #password: string | undefined;
-  readonly #tokens = new Map<string, string>();
+  /** The identity's authentication state: Basic origins, tokens by scope. */
+  readonly auth: Authenticator;
   readonly #onExchange: ((exchange: Exchange) => void) | undefined;
   /** The collector of the `recording` call the current request was made under, if any. */
   readonly #recording = new AsyncLocalStorage<Exchange[]>();
-  #authorization: string | undefined;
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.log = options.log ?? new ExchangeLog();
     this.#onExchange = options.onExchange;
-    this.#username = options.username;
-    this.#password = options.password;
+    const identity = options.username === undefined ? undefined : { username: options.username, password: options.password ?? '', names: options.credentialNames ?? DEFAULT_CREDENTIAL_NAMES };
+    this.auth = new Authenticator(identity, (method, url, request, auth) => this.#send(method, url, request, auth), options.now);
     const timeout = options.timeoutMs ?? 30_000;
-    this.#agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000, headersTimeout: timeout, bodyTimeout: timeout, connections: 32 });
+    this.tls = options.tls ?? {};
+    const connect = { ...(this.tls.ca === undefined ? {} : { ca: this.tls.ca }), rejectUnauthorized: this.tls.insecure !== true };
+    this.#agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000, headersTimeout: timeout, bodyTimeout: timeout, connections: 32, connect });
     // Registries redirect downloads to their storage (a 307 to a signed URL) and clients follow;
     // a redirect of a write is the registry's answer, judged as it is.
     this.#following = this.#agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
@@ -81,10 +97,19 @@ export class RegistryClient {
 
   async request(method: string, pathOrUrl: string, options: RequestOptions = {}): Promise<Reply> {
     const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
+    const headers = { ...options.headers };
+    const given = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+    if (options.auth !== undefined || given) {
+      if (options.auth !== undefined && options.auth !== 'none') headers.Authorization = options.auth.authorization;
+      return this.#send(method, url, { ...options, headers }, options.auth === 'none' && !given ? undefined : { kind: 'given' });
+    }
     const replayable = options.body === undefined || typeof options.body === 'string' || options.body instanceof Uint8Array;
-    let reply = await this.#send(method, url, options);
-    if (reply.status === 401 && replayable && (await this.#authenticate(reply))) reply = await this.#send(method, url, options);
-    return reply;
+    const send = (authorization: Authorization | undefined): Promise<Reply> =>
+      this.#send(method, url, { ...options, headers: authorization === undefined ? headers : { ...headers, Authorization: authorization.header } }, authorization?.auth);
+    const sent = await this.auth.before(method, url);
+    const reply = await send(sent);
+    if (reply.status !== 401 || !replayable || !(await this.auth.answer(method, url, reply, sent))) return reply;
+    return send(await this.auth.before(method, url));
   }
 
   /**
@@ -100,9 +125,8 @@ export class RegistryClient {
     await this.#agent.close();
   }
 
-  async #send(method: string, url: string, options: RequestOptions): Promise<Reply> {
+  async #send(method: string, url: string, options: RequestOptions, auth: ExchangeAuth | undefined): Promise<Reply> {
     const headers: Record<string, string> = { ...options.headers };
-    if (this.#authorization !== undefined && headers.Authorization === undefined) headers.Authorization = this.#authorization;
     const bytes = typeof options.body === 'string' ? Buffer.from(options.body) : options.body instanceof Uint8Array ? options.body : undefined;
     const streamed = bytes === undefined && options.body !== undefined ? new StreamedBody(options.body as AsyncIterable<Uint8Array>) : undefined;
     const started = performance.now();
@@ -110,13 +134,14 @@ export class RegistryClient {
       const exchange: Exchange = {
         method,
         url,
-        requestHeaders: headers,
-        requestBody: streamed ? streamed.record() : bodyRecord(bytes),
+        requestHeaders: redactedHeaders(headers),
+        requestBody: streamed ? streamed.record() : bodyRecord(redactedBody(bytes)),
         status,
         responseHeaders,
         responseBody,
         ms: Math.round(performance.now() - started),
         ...(incomplete === undefined ? {} : { incomplete }),
+        ...(auth === undefined ? {} : { auth }),
       };
       this.log.add(exchange);
       this.#recording.getStore()?.push(exchange);
@@ -138,7 +163,7 @@ export class RegistryClient {
         throw new BrokenResponse(`${method} ${requestPath(url)}: ${why}`, record(0, {}, { size: 0, base64: undefined }, why));
       }
       // Nothing answered: refused, unresolvable, TLS, a timeout, a connection closed unanswered.
-      throw new HarnessError(`${method} ${url}: ${(error as Error).message} (${(error as NodeJS.ErrnoException).code ?? 'network error'})`);
+      throw new HarnessError(`${method} ${url}: ${(error as Error).message} (${(error as NodeJS.ErrnoException).code ?? 'network error'})`, { cause: error });
     }
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) {
@@ -161,7 +186,7 @@ export class RegistryClient {
     }
     const kept = Buffer.concat(chunks);
     const body = sink ? Buffer.alloc(0) : kept;
-    const responseBody: BodyRecord = sink ? { size, base64: size <= BODY_KEEP_BYTES ? kept.toString('base64') : undefined } : (bodyRecord(body) ?? { size: 0, base64: undefined });
+    const responseBody: BodyRecord = sink ? { size, base64: size <= BODY_KEEP_BYTES ? kept.toString('base64') : undefined } : (bodyRecord(redactedBody(body)) ?? { size: 0, base64: undefined });
     const incomplete = broken === undefined ? undefined : brokenOff(broken, size, responseHeaders);
     const exchange = record(response.statusCode, responseHeaders, responseBody, incomplete);
     if (incomplete !== undefined) throw new BrokenResponse(`${method} ${requestPath(url)} → ${response.statusCode}: ${incomplete}`, exchange);
@@ -179,44 +204,6 @@ export class RegistryClient {
         }
       },
     };
-  }
-
-  /** The Basic credential of the configured user (RFC 7617). */
-  #basic(): string {
-    return `Basic ${Buffer.from(`${this.#username ?? ''}:${this.#password ?? ''}`).toString('base64')}`;
-  }
-
-  /** Answers a 401 challenge; false when there is nothing more to try. */
-  async #authenticate(reply: Reply): Promise<boolean> {
-    const challenge = reply.header('www-authenticate') ?? '';
-    const scheme = challenge.split(' ')[0]?.toLowerCase();
-    if (scheme === 'basic' && this.#username !== undefined) {
-      const basic = this.#basic();
-      if (this.#authorization === basic) return false;
-      this.#authorization = basic;
-      return true;
-    }
-    if (scheme !== 'bearer') return false;
-    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (params.realm === undefined) return false;
-    const key = `${params.service ?? ''} ${params.scope ?? ''}`;
-    const cached = this.#tokens.get(key);
-    if (cached !== undefined && this.#authorization !== `Bearer ${cached}`) {
-      this.#authorization = `Bearer ${cached}`;
-      return true;
-    }
-    const tokenUrl = new URL(params.realm);
-    if (params.service !== undefined) tokenUrl.searchParams.set('service', params.service);
-    if (params.scope !== undefined) tokenUrl.searchParams.set('scope', params.scope);
-    const headers: Record<string, string> = {};
-    if (this.#username !== undefined) headers.Authorization = this.#basic();
-    const tokenReply = await this.#send('GET', tokenUrl.toString(), { headers });
-    const token = tokenReply.json<{ token?: string; access_token?: string }>();
-    const value = token?.token ?? token?.access_token;
-    if (tokenReply.status !== 200 || value === undefined) return false;
-    this.#tokens.set(key, value);
-    this.#authorization = `Bearer ${value}`;
-    return true;
   }
 }
 

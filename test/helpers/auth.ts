@@ -13,7 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { Agent } from 'undici';
-import type { AuthFaultName } from '../../reference/faults/auth.ts';
+import type { FaultName } from '../../reference/faults/catalog.ts';
 import type { TokenOptions } from '../../reference/auth/setup.ts';
 import { call, startTestRegistry, type CallOptions, type Reply, type TestRegistry } from './registry.ts';
 import { makeHtpasswd, makePki, type Pki } from './pki.ts';
@@ -49,7 +49,7 @@ export interface SecureOptions {
   readonly mode: 'htpasswd' | 'token';
   /** Policy text; null for no policy file. Default POLICY. */
   readonly policy?: string | null;
-  readonly faults?: readonly AuthFaultName[];
+  readonly faults?: readonly FaultName[];
   readonly token?: Partial<TokenOptions>;
   /** Certificates and htpasswd file of another registry of the test, instead of new ones. */
   readonly files?: Pick<SecureRegistry, 'pki' | 'htpasswd'>;
