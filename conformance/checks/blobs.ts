@@ -1,9 +1,10 @@
 /**
  * Pulling blobs (spec "Pulling blobs" and "Checking if content exists", end-2): GET serves the
  * exact bytes, HEAD the same headers without a body, Docker-Content-Digest and Content-Length
- * name the blob, an unknown blob is 404 (BLOB_UNKNOWN), `Range: bytes=a-b` gives 206 with the
- * right slice (range support is a SHOULD: a registry that ignores Range is skipped), an
- * unsatisfiable range 416, and content is scoped to its repository. Also exports expectServed
+ * name the blob, an unknown blob is 404 (BLOB_UNKNOWN), `Range: bytes=a-b` and the suffix range
+ * `bytes=-n` give 206 with the right slice (range support is a SHOULD: a registry that ignores
+ * Range is skipped), an unsatisfiable range (past the end, `bytes=-0`) 416, a range of the empty
+ * blob never 206, and content is scoped to its repository. Also exports expectServed
  * and expectLocationServes, which the upload, mount, delete and GC checks share.
  */
 import { CheckFailure, HarnessError } from '../client/errors.ts';
@@ -37,6 +38,20 @@ async function pushedBlob(ctx: CheckContext, size = 1024): Promise<{ repo: strin
   const blob = randomBlob(size);
   await ctx.pushBlob(repo, blob);
   return { repo, blob };
+}
+
+/**
+ * GET with a Range header. A connection the registry drops mid-answer is its failure, not the
+ * harness's: e.g. a 416 declaring the blob's size as Content-Length with a shorter error body
+ * (CNCF Distribution 2.8.2), or a 206 whose body falls short of its Content-Length.
+ */
+async function rangeRequest(ctx: CheckContext, url: string, header: string): Promise<Reply> {
+  return ctx.request('GET', url, { headers: { Range: header } }).catch((error: unknown) => {
+    if (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed|UND_ERR_BODY_TIMEOUT|UND_ERR_RES_CONTENT_LENGTH_MISMATCH/.test(error.message)) {
+      throw new CheckFailure(`GET with Range: ${header}: the registry broke off its answer (a Content-Length its body does not have?): ${error.message}`);
+    }
+    throw error;
+  });
 }
 
 /** The whole blob in answer to a Range request: the registry does not do ranges (allowed). */
@@ -122,14 +137,60 @@ export default defineChecks([
     async run(ctx) {
       const { repo, blob } = await pushedBlob(ctx, 1000);
       const url = `/v2/${repo}/blobs/${blob.digest}`;
-      for (const [header, start, end] of [['bytes=100-299', 100, 299], ['bytes=900-', 900, 999]] as const) {
-        const reply = await ctx.request('GET', url, { headers: { Range: header } });
+      // A last-pos past the end is the remainder of the blob (RFC 9110 §14.1.2).
+      for (const [header, start, end] of [['bytes=100-299', 100, 299], ['bytes=900-', 900, 999], ['bytes=990-5000', 990, 999]] as const) {
+        const reply = await rangeRequest(ctx, url, header);
         if (ignoresRange(reply, blob)) ctx.skip(`the registry ignores Range (answered 200 with the whole blob to Range: ${header})`);
         expectStatus(reply, [206], `GET with Range: ${header}`);
         const contentRange = reply.header('content-range');
         ensure(contentRange === `bytes ${start}-${end}/${blob.size}`, `GET with Range: ${header}: Content-Range ${JSON.stringify(contentRange)}, expected "bytes ${start}-${end}/${blob.size}"`, reply);
         expectBody(reply, blob.bytes.subarray(start, end + 1), `GET with Range: ${header}`);
         expectLengthIfPresent(reply, end - start + 1, `GET with Range: ${header}`);
+      }
+    },
+  },
+  {
+    id: 'blobs.pull.range-suffix',
+    title: 'GET with a suffix range (Range: bytes=-n) answers 206 with the last n bytes, or the whole blob when n exceeds it',
+    spec: '§Pulling blobs, range requests (end-2; RFC 9110 §14.1.2: "a suffix-range … selects the last N bytes"; "If the selected representation is shorter than the specified suffix-length, the entire representation is used")',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 1000);
+      const url = `/v2/${repo}/blobs/${blob.digest}`;
+      for (const [header, start] of [['bytes=-500', 500], ['bytes=-1', 999], ['bytes=-2000', 0]] as const) {
+        const reply = await rangeRequest(ctx, url, header);
+        if (ignoresRange(reply, blob)) ctx.skip(`the registry ignores Range (answered 200 with the whole blob to Range: ${header})`);
+        expectStatus(reply, [206], `GET with Range: ${header}`);
+        const contentRange = reply.header('content-range');
+        const expected = `bytes ${start}-${blob.size - 1}/${blob.size}`;
+        ensure(contentRange === expected, `GET with Range: ${header}: Content-Range ${JSON.stringify(contentRange)}, expected "${expected}"`, reply);
+        expectBody(reply, blob.bytes.subarray(start), `GET with Range: ${header}`);
+      }
+    },
+  },
+  {
+    id: 'blobs.pull.range-suffix-unsatisfiable',
+    title: 'GET with Range: bytes=-0 answers 416 (or the whole blob, ignoring Range), never 206',
+    spec: '§Pulling blobs, range requests (end-2; RFC 9110 §14.1.2: satisfiable only with "at least one suffix-range with a non-zero suffix-length"; §15.5.17: 416)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 100);
+      const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, 'bytes=-0');
+      if (ignoresRange(reply, blob)) ctx.skip('the registry ignores Range (answered 200 with the whole blob to Range: bytes=-0)');
+      expectStatus(reply, [416], `GET with Range: bytes=-0 (a blob of ${blob.size} bytes)`);
+    },
+  },
+  {
+    id: 'blobs.pull.range-empty-blob',
+    title: 'GET of the empty blob with a Range answers 416 or 200 with no bytes, never 206 (no byte range exists)',
+    spec: '§Pulling blobs, range requests (end-2; RFC 9110 §14.4: a 206\'s Content-Range is "first-pos - last-pos", which an empty representation does not have; §14.2: a server MAY ignore Range)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 0);
+      for (const header of ['bytes=-500', 'bytes=0-']) {
+        const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, header);
+        expectStatus(reply, [416, 200], `GET of the empty blob with Range: ${header}`);
+        if (reply.status === 200) expectBody(reply, blob.bytes, `GET of the empty blob with Range: ${header}`);
       }
     },
   },
@@ -141,14 +202,7 @@ export default defineChecks([
     async run(ctx) {
       const { repo, blob } = await pushedBlob(ctx, 100);
       const header = `bytes=${blob.size + 100}-${blob.size + 199}`;
-      const reply = await ctx.request('GET', `/v2/${repo}/blobs/${blob.digest}`, { headers: { Range: header } }).catch((error: unknown) => {
-        // The connection dropped mid-answer: e.g. a 416 declaring the blob's size as Content-Length
-        // with a shorter error body (CNCF Distribution 2.8.2). Clients see a broken response.
-        if (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed/.test(error.message)) {
-          throw new CheckFailure(`GET with Range: ${header}: the registry closed the connection before the end of its answer (a 416 whose Content-Length is not its body's length?): ${error.message}`);
-        }
-        throw error;
-      });
+      const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, header);
       if (ignoresRange(reply, blob)) ctx.skip(`the registry ignores Range (answered 200 with the whole blob to Range: ${header})`);
       expectStatus(reply, [416], `GET with Range: ${header} (a blob of ${blob.size} bytes)`);
     },

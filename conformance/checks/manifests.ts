@@ -8,7 +8,8 @@
  * manifests and repositories are 404 (MANIFEST_UNKNOWN); image indexes (also nested), artifacts,
  * Docker schema2 manifests and lists, manifests with a subject that does not exist yet (and
  * OCI-Subject when the registry offers referrers), sha512 digests and manifests of 4 MB are
- * accepted; missing config, layers or children are accepted or refused with MANIFEST_BLOB_UNKNOWN;
+ * accepted, also with a Content-Type carrying parameters, and with a non-distributable layer (urls)
+ * never pushed; missing config, layers or children are accepted or refused with MANIFEST_BLOB_UNKNOWN;
  * oversized manifests get 413; a moved tag leaves the old manifest pullable; `?tag=` applies every
  * tag with one OCI-Tag each; manifests are scoped to their repository.
  */
@@ -235,6 +236,27 @@ export default defineChecks([
     },
   },
   {
+    id: 'manifests.push.content-type-parameters',
+    title: 'A manifest pushed with a Content-Type carrying parameters, other case or spaces is accepted and served as its media type',
+    spec: '§Pushing Manifests (Content-Type: the manifest\'s media type), §Pulling manifests (end-3: Content-Type "SHOULD match what the client pushed", "SHOULD NOT include parameters"); RFC 9110 §8.3.1 (type and subtype are case-insensitive; parameters follow ";" with optional whitespace)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const image = freshImage();
+      await pushBlobsOf(ctx, repo, image);
+      // With a mediaType field, and without one (the Content-Type alone then names the type).
+      const { mediaType: _type, ...bare } = JSON.parse(image.manifest.bytes.toString('utf8')) as Record<string, unknown>;
+      const untyped = content(JSON.stringify(bare), OCI_MANIFEST);
+      for (const [manifest, contentType] of [[image.manifest, `${OCI_MANIFEST}; charset=utf-8`], [untyped, `${OCI_MANIFEST.toUpperCase()} ;charset=utf-8`]] as const) {
+        const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${manifest.digest}`, { body: manifest.bytes, headers: { 'Content-Type': contentType } });
+        expectStatus(reply, [201], `PUT a manifest with Content-Type: ${contentType}`);
+        const got = await expectManifest(ctx, repo, manifest.digest, manifest, `pushed with Content-Type: ${contentType}`);
+        const served = got.header('content-type');
+        ensure(bareType(served) === OCI_MANIFEST, `GET of a manifest pushed with Content-Type: ${contentType} answers Content-Type ${served === undefined ? 'none' : JSON.stringify(served)}, not ${OCI_MANIFEST}`, got);
+      }
+    },
+  },
+  {
     id: 'manifests.pull.headers',
     title: 'GET and HEAD of a manifest carry Docker-Content-Digest naming it and Content-Length',
     spec: '§Pulling manifests, §Checking if content exists (end-3: "SHOULD contain the digest … in the header Docker-Content-Digest", "SHOULD contain the size … Content-Length")',
@@ -441,6 +463,28 @@ export default defineChecks([
       await ctx.pushBlob(other, withoutLayer.config);
       notes.push(`layer missing: ${await expectAcceptedOrBlobUnknown(ctx, other, withoutLayer.manifest, 'a manifest whose layer is missing')}`);
       return notes.join('; ');
+    },
+  },
+  {
+    id: 'manifests.push.non-distributable',
+    title: 'An image manifest whose layer has urls (non-distributable) and was never pushed is accepted and served',
+    spec: 'image-spec descriptor.md ("urls … specifies a list of URIs from which this object MAY be downloaded": such a layer lives outside the registry); §Pushing Manifests (only blobs that "do not exist in the repository" may be refused)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const config = imageConfig(randomUUID());
+      await ctx.pushBlob(repo, config);
+      const foreign = randomBlob(512);
+      const body = {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(config),
+        layers: [descriptor(foreign, { urls: [`https://foreign.example/${foreign.digest}`] })],
+      };
+      const manifest = content(JSON.stringify(body), OCI_MANIFEST);
+      const reply = await putManifest(ctx, repo, 'foreign', manifest);
+      expectStatus(reply, [201], 'PUT a manifest whose only layer is non-distributable (urls) and was never pushed');
+      await expectManifest(ctx, repo, 'foreign', manifest, 'a manifest with a non-distributable layer');
     },
   },
   {

@@ -6,7 +6,8 @@
  * spec defines as "case-insensitive alphanumeric order" while Distribution, zot and the reference
  * sort by byte (code point, Go's sort.Strings), which the main branch allows as "ASCIIbetical":
  * either order passes, a list in neither fails; `?n=k` gives exactly the first k unless a Link
- * is provided; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
+ * is provided, for n below, at and above the tag count; an n that is not an integer is refused or
+ * ignored, never read as a count; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
  * with rel="next"; paging with a small n, by Link or else by last=, yields every tag once, in
  * order; an unknown repository is 404 (NAME_UNKNOWN); a repository with only an untagged manifest
  * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: spec-notes §9) fails the
@@ -128,15 +129,42 @@ export default defineChecks([
     async run(ctx) {
       const repo = await taggedRepo(ctx);
       const full = await registryOrder(ctx, repo);
-      const { reply, tags } = await getTags(ctx, repo, `?n=${PAGE}`);
-      ensure(tags.length <= PAGE, `tags/list?n=${PAGE} answered ${tags.length} tags, more than asked for (n ignored?)`, reply);
-      ensure(
-        tags.length === PAGE || reply.header('link') !== undefined,
-        `tags/list?n=${PAGE} answered ${tags.length} tags of ${full.length} and no Link header: fewer than n only when fewer exist or a Link is provided`,
-        reply,
-      );
-      const expected = full.slice(0, tags.length);
-      ensure(shown(tags) === shown(expected), `tags/list?n=${PAGE} answered ${shown(tags)}, not the first tags of the full list ${shown(full.slice(0, PAGE))}`, reply);
+      // n of one and of two digits, below, at and above the number of tags.
+      for (const n of [PAGE, 10, PUSHED_TAGS.length, 100]) {
+        const { reply, tags } = await getTags(ctx, repo, `?n=${n}`);
+        const due = Math.min(n, full.length);
+        ensure(tags.length <= n, `tags/list?n=${n} answered ${tags.length} tags, more than asked for (n ignored?)`, reply);
+        ensure(
+          tags.length === due || reply.header('link') !== undefined,
+          `tags/list?n=${n} answered ${tags.length} tags of ${full.length} and no Link header: fewer than n only when fewer exist or a Link is provided`,
+          reply,
+        );
+        const expected = full.slice(0, tags.length);
+        ensure(shown(tags) === shown(expected), `tags/list?n=${n} answered ${shown(tags)}, not the first tags of the full list ${shown(full.slice(0, due))}`, reply);
+      }
+    },
+  },
+  {
+    id: 'tags.list.n-invalid',
+    title: 'An n that is not a non-negative integer (-1, abc, 2.5) is refused with 4xx or ignored, never read as another n',
+    spec: '§Listing Tags (end-8b defines n only as an <int> count; otherwise the answer is end-8a\'s: "a list of tags", where "the presence of the Link header communicates to the client that the entire result set has not been returned")',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = await taggedRepo(ctx);
+      const full = await registryOrder(ctx, repo);
+      for (const n of ['-1', 'abc', '2.5']) {
+        const query = `?n=${n}`;
+        const reply = await ctx.request('GET', `/v2/${repo}/tags/list${query}`);
+        if (reply.status >= 400 && reply.status < 500) continue;
+        // Ignored: the answer to a request without n, a first page that is complete unless a Link says otherwise.
+        const tags = tagsIn(reply, `GET tags/list${query} (not refused with 4xx, so n must be ignored)`);
+        ensure(shown(tags) === shown(full.slice(0, tags.length)), `tags/list${query} answered ${shown(tags)}, not the first tags of the full list ${shown(full)}`, reply);
+        ensure(
+          tags.length === full.length || reply.header('link') !== undefined,
+          `tags/list${query} answered ${tags.length} of ${full.length} tags and no Link: the invalid n was read as a count (refuse it with 400, or ignore it)`,
+          reply,
+        );
+      }
     },
   },
   {
