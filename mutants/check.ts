@@ -23,11 +23,37 @@ import type { ParsedCheck } from '../conformance/cli.ts';
 import type { Result } from '../conformance/report/types.ts';
 import { MARK, PROFILE, type Baseline } from './profile.ts';
 
+/** Check id prefixes most likely to notice a mutant of a file, by file. */
+const AREAS: readonly (readonly [RegExp, readonly string[]])[] = [
+  [/http\/blobs\.ts$|store\/blobs\.ts$/, ['blobs.pull', 'deletes.blob', 'blobs']],
+  [/uploads\.ts$|digest\.ts$/, ['blobs.upload', 'blobs.mount']],
+  [/http\/tags\.ts$/, ['tags']],
+  [/referrers\.ts$/, ['referrers']],
+  [/manifests\.ts$|manifest-format\.ts$/, ['manifests', 'deletes', 'referrers', 'tags']],
+  [/base\.ts$/, ['base']],
+  [/admin\.ts$|gc\.ts$|pins\.ts$/, ['gc']],
+  [/image-store\.ts$/, ['blobs.mount', 'deletes', 'gc']],
+  [/router\.ts$|errors\.ts$|respond\.ts$|layout\.ts$/, ['validation']],
+];
+
 const RANK = { pass: 0, skip: 1, warn: 2, fail: 3 } as const;
 
 const stateDir = process.env.TOUCHSTONE_MUTANTS_STATE;
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
 const deadlineMs = Number(process.env.TOUCHSTONE_MUTANTS_DEADLINE_S ?? 240) * 1000;
+
+/**
+ * Every check, those of the areas the mutated file serves first: a mutant is usually killed by
+ * them, and the run stops at the first kill. The set and each result are the same in any order.
+ */
+function firstFor<T extends { readonly id: string }>(file: string | undefined, checks: readonly T[]): T[] {
+  const prefixes = AREAS.find(([pattern]) => file !== undefined && pattern.test(file))?.[1] ?? [];
+  const rank = (check: T): number => {
+    const index = prefixes.findIndex((prefix) => check.id.startsWith(prefix));
+    return index === -1 ? prefixes.length : index;
+  };
+  return [...checks].sort((a, b) => rank(a) - rank(b));
+}
 
 /** A harness error: the registry left a request unanswered (the client's timeout) is a hang, else an error. */
 function failure(message: string): string {
@@ -55,6 +81,7 @@ async function main(): Promise<void> {
   const { parseCheckArgs } = await import('../conformance/cli.ts');
   const { runSuite } = await import('../conformance/run.ts');
   const { startEmbeddedReference } = await import('../cli/embedded.ts');
+  const { ALL_CHECKS } = await import('../conformance/checks/index.ts');
   const parsed = parseCheckArgs(PROFILE) as ParsedCheck;
   const embedded = await startEmbeddedReference();
   const timer = setTimeout(() => finish(1, `timed out after ${deadlineMs / 1000} s`), deadlineMs);
@@ -72,7 +99,7 @@ async function main(): Promise<void> {
     }
   };
   const config = { ...parsed.config, url: embedded.url, gc: embedded.gc };
-  const report = await runSuite(config, { onResult });
+  const report = await runSuite(config, { onResult, checks: firstFor(process.env.TOUCHSTONE_MUTANTS_FILE, ALL_CHECKS) });
   if (!baseline) {
     const bad = report.results.filter((r) => r.status === 'fail' || r.status === 'warn' || r.status === 'error');
     if (bad.length > 0) finish(1, `baseline is not clean: ${bad.map((r) => `${r.id} ${r.status}: ${r.message}`).join('; ')}`);

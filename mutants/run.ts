@@ -109,7 +109,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await rm(state, { recursive: true, force: true });
     await mkdir(join(state, 'tmp'), { recursive: true });
     process.stderr.write(`\n=== ${file} (${new Date().toISOString()})\n`);
-    const env = { ...process.env, TOUCHSTONE_MUTANTS_STATE: state, TMPDIR: join(state, 'tmp') };
+    const env = { ...process.env, TOUCHSTONE_MUTANTS_STATE: state, TOUCHSTONE_MUTANTS_FILE: file, TMPDIR: join(state, 'tmp') };
     const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', file, '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : [])];
     const code = await run('nice', args, env);
     if (code !== 0 || !existsSync(results)) {
