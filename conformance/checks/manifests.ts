@@ -10,7 +10,8 @@
  * OCI-Subject when the registry offers referrers), sha512 digests and manifests of 4 MB are
  * accepted, also with a Content-Type carrying parameters, and with a non-distributable layer (urls)
  * never pushed; missing config, layers or children are accepted or refused with MANIFEST_BLOB_UNKNOWN;
- * oversized manifests get 413; a moved tag leaves the old manifest pullable; `?tag=` applies every
+ * oversized manifests get 413; a moved tag leaves the old manifest pullable; tags pushed at the
+ * same time all stay; `?tag=` applies every
  * tag with one OCI-Tag each; manifests are scoped to their repository.
  */
 import { unknownDigest } from '../content.ts';
@@ -31,6 +32,9 @@ import { defineChecks } from './types.ts';
 const LARGE_MANIFEST_BYTES = 4 * 1024 * 1024 - 4096;
 /** Clearly above the 4 MiB limit zot and Distribution enforce (spec-notes §4). */
 const OVERSIZED_MANIFEST_BYTES = 5 * 1024 * 1024;
+
+/** Tags pushed at once by manifests.push.concurrent-tags: enough that some arrive while others are being written. */
+const CONCURRENT_TAGS = 16;
 
 const ARTIFACT_TYPE = 'application/vnd.touchstone.test.v1';
 
@@ -651,6 +655,27 @@ export default defineChecks([
       const header = reply.header('docker-content-digest');
       ensure(header === undefined || header === next.manifest.digest, `GET the moved tag: Docker-Content-Digest ${header}, expected the new manifest ${next.manifest.digest}`, reply);
       await expectManifest(ctx, repo, old.digest, old, 'the manifest the tag moved away from');
+    },
+  },
+  {
+    id: 'manifests.push.concurrent-tags',
+    title: `${CONCURRENT_TAGS} tags pushed to one repository at the same time all stay: every PUT answered 201 leaves its tag pullable`,
+    spec: '§Pushing Manifests (end-7: 201 Created for the tag), §Pulling manifests (end-3: an existing manifest "MUST" be provided): concurrent pushes must not lose one another',
+    level: 'MUST',
+    async run(ctx) {
+      const { repo, manifest } = await pushedImage(ctx, 'first');
+      const tags = Array.from({ length: CONCURRENT_TAGS }, (_, i) => `at-once-${i}`);
+      // Two waves: the second starts as soon as the first answer arrives, while the rest of the
+      // first wave is still being written, so pushes overlap however the registry queues them.
+      const half = tags.length / 2;
+      const first = tags.slice(0, half).map((tag) => putManifest(ctx, repo, tag, manifest));
+      await Promise.race(first);
+      const second = tags.slice(half).map((tag) => putManifest(ctx, repo, tag, manifest));
+      const pushes = await Promise.all([...first, ...second]);
+      pushes.forEach((reply, i) => expectStatus(reply, [201], `PUT tag ${tags[i]} (one of ${tags.length} pushed at once)`));
+      const heads = await Promise.all(tags.map((tag) => ctx.request('HEAD', `/v2/${repo}/manifests/${tag}`, { headers: ACCEPT_MANIFESTS })));
+      const lost = tags.filter((_, i) => heads[i]?.status !== 200);
+      ensure(lost.length === 0, `after ${tags.length} tags were pushed at once (each answered 201), HEAD of ${lost.length} answers 404 or worse: ${lost.join(', ')} (a lost index update?)`, heads.find((reply) => reply.status !== 200));
     },
   },
   {
