@@ -7,7 +7,7 @@
  * sort by byte (code point, Go's sort.Strings), which the main branch allows as "ASCIIbetical":
  * either order passes, a list in neither fails; `?n=k` gives exactly the first k unless a Link
  * is provided, for n below, at and above the tag count; an n that is not an integer is refused or
- * ignored, never read as a count; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
+ * ignored, never read as a count; a page that holds every remaining tag has no Link; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
  * with rel="next"; paging with a small n, by Link or else by last=, yields every tag once, in
  * order; an unknown repository is 404 (NAME_UNKNOWN); a repository with only an untagged manifest
  * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: spec-notes §9) fails the
@@ -164,6 +164,24 @@ export default defineChecks([
           `tags/list${query} answered ${tags.length} of ${full.length} tags and no Link: the invalid n was read as a count (refuse it with 400, or ignore it)`,
           reply,
         );
+      }
+    },
+  },
+  {
+    id: 'tags.list.no-link-when-complete',
+    title: 'A tags/list answer that holds every remaining tag carries no Link header',
+    spec: '§Listing Tags (end-8b: "A Link header MAY be included in the response when additional tags are available"; its presence tells the client the entire result set has not been returned)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = await taggedRepo(ctx);
+      const full = await registryOrder(ctx, repo);
+      const lastButOne = full.at(-3) as string;
+      for (const query of ['', `?n=${full.length}`, '?n=100', `?n=5&last=${encodeURIComponent(lastButOne)}`]) {
+        const { reply, tags } = await getTags(ctx, repo, query);
+        const link = reply.header('link');
+        const remaining = query.includes('last=') ? 2 : full.length;
+        if (tags.length < remaining) continue; // a shorter page may well have a Link (tags.list.n judges it)
+        ensure(link === undefined, `tags/list${query} answered all ${tags.length} remaining tags and a Link header ${JSON.stringify(link)}: no more tags are available`, reply);
       }
     },
   },
