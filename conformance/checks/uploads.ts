@@ -168,7 +168,10 @@ export default defineChecks([
       const blob = randomBlob(3 * size);
       const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
       const reply = await sendChunk(ctx.client, url, blob.bytes.subarray(2 * size), 2 * size);
-      expectStatus(reply, [416], `PATCH Content-Range ${2 * size}-${3 * size - 1} after 0-${size - 1}`);
+      if (reply.status !== 416) {
+        await releaseUpload(ctx.client, url);
+        return ctx.skip(`the out-of-order chunk answered ${reply.status}, not 416: no 416 to judge (blobs.upload.chunked-out-of-order judges the status)`);
+      }
       if (reply.header('range') === undefined) ctx.skip('the 416 carries no Range header (the client asks GET <location> for the progress)');
       expectRange(reply, size, 'the 416 for an out-of-order chunk');
       await releaseUpload(ctx.client, url);

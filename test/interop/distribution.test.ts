@@ -90,10 +90,13 @@ const EXPECTED = {
       'validation.name.invalid',
     ],
     warn: [
+      'blobs.pull.range-empty-blob',
+      'blobs.pull.range-suffix-unsatisfiable',
       'blobs.pull.range-unsatisfiable',
       'blobs.upload.sha512-identity',
       'deletes.tag.disabled-code',
       'deletes.tag.supported',
+      'manifests.push.non-distributable',
       'manifests.push.too-large',
       'referrers.filter.supported',
       'validation.manifest.invalid-body',
