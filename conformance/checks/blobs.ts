@@ -1,7 +1,7 @@
 /**
  * Pulling blobs (spec "Pulling blobs" and "Checking if content exists", end-2): GET serves the
  * exact bytes, HEAD the same headers without a body, Docker-Content-Digest and Content-Length
- * name the blob, an unknown blob is 404 (BLOB_UNKNOWN), `Range: bytes=a-b` and the suffix range
+ * name the blob, the standard headers sent are well-formed, an unknown blob is 404 (BLOB_UNKNOWN), `Range: bytes=a-b` and the suffix range
  * `bytes=-n` give 206 with the right slice (range support is a SHOULD: a registry that ignores
  * Range is skipped), an unsatisfiable range (past the end, `bytes=-0`) 416, a range of the empty
  * blob never 206, and content is scoped to its repository. Also exports expectServed
@@ -54,6 +54,26 @@ async function rangeRequest(ctx: CheckContext, url: string, header: string): Pro
   });
 }
 
+/** RFC 9110 grammars of the standard headers a blob or manifest answer may carry (§5.6.2 token, §8.3.1, §8.8.3, §14.3). */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const HEADER_SYNTAX: Readonly<Record<string, RegExp>> = {
+  'content-type': new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[^"]*"))*$`),
+  etag: /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/,
+  'accept-ranges': new RegExp(`^${TOKEN}(\\s*,\\s*${TOKEN})*$`),
+};
+
+/**
+ * Content-Type, ETag and Accept-Ranges, each when present, follow RFC 9110's grammar: a client
+ * (a cache, a resuming download) parses them. Shared with the manifest checks.
+ */
+export function expectHeaderSyntax(reply: Reply, what: string): void {
+  for (const [name, pattern] of Object.entries(HEADER_SYNTAX)) {
+    const value = reply.header(name);
+    if (value === undefined) continue;
+    ensure(pattern.test(value), `${what}: ${name} ${JSON.stringify(value)} is not what RFC 9110 allows there`, reply);
+  }
+}
+
 /** The whole blob in answer to a Range request: the registry does not do ranges (allowed). */
 function ignoresRange(reply: Reply, blob: Content): boolean {
   return reply.status === 200 && reply.body.equals(blob.bytes);
@@ -101,6 +121,20 @@ export default defineChecks([
         const length = reply.header('content-length');
         ensure(length !== undefined, `${method} blob answered without Content-Length`, reply);
         ensure(Number(length) === blob.size, `${method} blob: Content-Length ${length}, expected ${blob.size}`, reply);
+      }
+    },
+  },
+  {
+    id: 'blobs.pull.header-syntax',
+    title: 'GET and HEAD of a blob send Content-Type, ETag and Accept-Ranges, when they do, in RFC 9110 form',
+    spec: 'RFC 9110 §8.3.1 (Content-Type: type/subtype with parameters), §8.8.3 (ETag: a quoted entity-tag), §14.3 (Accept-Ranges: range units)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 64);
+      for (const method of ['GET', 'HEAD']) {
+        const reply = await ctx.request(method, `/v2/${repo}/blobs/${blob.digest}`);
+        expectStatus(reply, [200], `${method} blob`);
+        expectHeaderSyntax(reply, `${method} blob`);
       }
     },
   },

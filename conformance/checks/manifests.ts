@@ -3,7 +3,7 @@
  * Manifests", "Pushing Manifests with Subject"; end-3, end-7, and end-7b of the main branch): a
  * push by tag or by digest answers 201 with a pullable Location and a truthful
  * Docker-Content-Digest; a digest that does not match the body is refused; GET and HEAD by tag and
- * by digest serve the exact bytes pushed with their Content-Type, Docker-Content-Digest and
+ * by digest serve the exact bytes pushed with their Content-Type (well-formed, as is ETag), Docker-Content-Digest and
  * Content-Length, also without an Accept header or with one naming only the pushed type; unknown
  * manifests and repositories are 404 (MANIFEST_UNKNOWN); image indexes (also nested), artifacts,
  * Docker schema2 manifests and lists, manifests with a subject that does not exist yet (and
@@ -26,6 +26,7 @@ import {
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '../../spec/media-types.ts';
 import { ACCEPT_MANIFESTS, bareType, headerValues } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
+import { expectHeaderSyntax } from './blobs.ts';
 import { defineChecks } from './types.ts';
 
 /** Just under 4 MiB: "SHOULD expect to be able to support manifest pushes of at least 4 megabytes". */
@@ -257,6 +258,20 @@ export default defineChecks([
         const got = await expectManifest(ctx, repo, manifest.digest, manifest, `pushed with Content-Type: ${contentType}`);
         const served = got.header('content-type');
         ensure(bareType(served) === OCI_MANIFEST, `GET of a manifest pushed with Content-Type: ${contentType} answers Content-Type ${served === undefined ? 'none' : JSON.stringify(served)}, not ${OCI_MANIFEST}`, got);
+      }
+    },
+  },
+  {
+    id: 'manifests.pull.header-syntax',
+    title: 'GET and HEAD of a manifest send Content-Type and ETag, when they do, in RFC 9110 form',
+    spec: 'RFC 9110 §8.3.1 (Content-Type: type/subtype with parameters), §8.8.3 (ETag: a quoted entity-tag)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, manifest } = await pushedImage(ctx);
+      for (const method of ['GET', 'HEAD']) {
+        const reply = await ctx.request(method, `/v2/${repo}/manifests/${manifest.digest}`, { headers: ACCEPT_MANIFESTS });
+        expectStatus(reply, [200], `${method} manifest`);
+        expectHeaderSyntax(reply, `${method} manifest`);
       }
     },
   },
