@@ -7,7 +7,7 @@
  * sort by byte (code point, Go's sort.Strings), which the main branch allows as "ASCIIbetical":
  * either order passes, a list in neither fails; `?n=k` gives exactly the first k unless a Link
  * is provided, for n below, at and above the tag count; an n that is not an integer is refused or
- * ignored, never read as a count; a page that holds every remaining tag has no Link; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
+ * ignored, never read as a count; the Link of a ?n=k page leads to pages of at most k; a page that holds every remaining tag has no Link; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
  * with rel="next"; paging with a small n, by Link or else by last=, yields every tag once, in
  * order; an unknown repository is 404 (NAME_UNKNOWN); a repository with only an untagged manifest
  * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: spec-notes §9) fails the
@@ -146,25 +146,46 @@ export default defineChecks([
   },
   {
     id: 'tags.list.n-invalid',
-    title: 'An n that is not a non-negative integer (-1, abc, 2.5) is refused with 4xx or ignored, never read as another n',
+    title: 'An n that is not a non-negative integer (-1, abc, 2.5, 5x) is refused with 4xx or ignored, never read as another n',
     spec: '§Listing Tags (end-8b defines n only as an <int> count; otherwise the answer is end-8a\'s: "a list of tags", where "the presence of the Link header communicates to the client that the entire result set has not been returned")',
     level: 'MUST',
     async run(ctx) {
       const repo = await taggedRepo(ctx);
       const full = await registryOrder(ctx, repo);
-      for (const n of ['-1', 'abc', '2.5']) {
+      for (const n of ['-1', 'abc', '2.5', '5x']) {
         const query = `?n=${n}`;
-        const reply = await ctx.request('GET', `/v2/${repo}/tags/list${query}`);
-        if (reply.status >= 400 && reply.status < 500) continue;
-        // Ignored: the answer to a request without n, a first page that is complete unless a Link says otherwise.
-        const tags = tagsIn(reply, `GET tags/list${query} (not refused with 4xx, so n must be ignored)`);
-        ensure(shown(tags) === shown(full.slice(0, tags.length)), `tags/list${query} answered ${shown(tags)}, not the first tags of the full list ${shown(full)}`, reply);
+        const first = await ctx.request('GET', `/v2/${repo}/tags/list${query}`);
+        if (first.status >= 400 && first.status < 500) continue;
+        // Ignored: the answer to a request without n — every tag, in pages linked by Link.
+        const seen: string[] = [];
+        let reply: Reply | undefined = first;
+        for (let page = 1; reply !== undefined; page += 1) {
+          ensure(page <= MAX_PAGES, `tags/list${query}: the Links did not end after ${MAX_PAGES} pages`);
+          seen.push(...tagsIn(reply, `GET tags/list${query} page ${page} (not refused with 4xx, so n must be ignored)`));
+          const next = nextLink(reply, `GET tags/list${query} page ${page}`);
+          reply = next === undefined ? undefined : await ctx.request('GET', next);
+        }
         ensure(
-          tags.length === full.length || reply.header('link') !== undefined,
-          `tags/list${query} answered ${tags.length} of ${full.length} tags and no Link: the invalid n was read as a count (refuse it with 400, or ignore it)`,
-          reply,
+          shown(seen) === shown(full),
+          `tags/list${query} and the pages its Links lead to answered ${shown(seen)}, not every tag ${shown(full)}: the invalid n was read as a count (refuse it with 400, or ignore it)`,
+          first,
         );
       }
+    },
+  },
+  {
+    id: 'tags.list.link-keeps-n',
+    title: 'Following the Link of a ?n=k page gives pages of at most k tags',
+    spec: '§Listing Tags (end-8b: "clients should prefer the Link header over using the last parameter for pagination": the Link continues the listing the client asked for, n included)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = await taggedRepo(ctx);
+      const first = await ctx.request('GET', `/v2/${repo}/tags/list?n=${PAGE}`);
+      tagsIn(first, `GET tags/list?n=${PAGE}`);
+      const next = nextLink(first, `GET tags/list?n=${PAGE}`);
+      if (next === undefined) return ctx.skip(`no Link header on a page of ${PAGE} of ${PUSHED_TAGS.length} tags (Link is a MAY)`);
+      const { reply, tags } = await getTags(ctx, repo, new URL(next).search);
+      ensure(tags.length <= PAGE, `the Link of tags/list?n=${PAGE} (${requestPath(next)}) answered ${tags.length} tags, more than the n=${PAGE} the client asked for`, reply);
     },
   },
   {
