@@ -1,5 +1,5 @@
 /**
- * `npm run mutants [-- [--force] [FILE…]]`: mutation testing of the reference registry
+ * `npm run mutants [-- [--force] [FILE[:LINES]…]]`: mutation testing of the reference registry
  * (docs/mutants.md). For each source file of reference/http and reference/store — or each FILE
  * given — it runs StrykerJS (mutants/stryker.config.json: command runner, one mutant at a time,
  * under `nice -n 10`) incrementally against that file's checked-in results
@@ -32,6 +32,11 @@ const ORDER = [
 
 export function resultsFile(file: string): string {
   return join(ROOT, 'mutants/results', `${file}.json`);
+}
+
+/** The file of a FILE or FILE:LINES argument. */
+function fileOf(target: string): string {
+  return target.replace(/:[\d:-]+$/, '');
 }
 
 async function sourceFiles(): Promise<string[]> {
@@ -91,17 +96,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const force = argv.includes('--force');
   const named = argv.filter((arg) => arg !== '--force');
   const all = await sourceFiles();
-  const unknown = named.filter((file) => !all.includes(file));
+  const unknown = named.filter((arg) => !all.includes(fileOf(arg)));
   if (unknown.length > 0) {
     process.stderr.write(`not a file of reference/http or reference/store: ${unknown.join(', ')}\n`);
     return 2;
   }
   const files = named.length > 0 ? named : all;
+  // FILE:LINES (Stryker's mutation range, e.g. reference/http/tags.ts:15-24) re-runs only those lines' mutants.
   const state = join(ROOT, 'reports/mutants');
   let failed = 0;
-  for (const file of files) {
+  for (const target of files) {
+    const file = fileOf(target);
     const results = resultsFile(file);
-    if (!force && (await upToDate(file, results))) {
+    if (!force && target === file && (await upToDate(file, results))) {
       process.stderr.write(`${file}: unchanged since its results were recorded (--force runs it again)\n`);
       continue;
     }
@@ -110,7 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await mkdir(join(state, 'tmp'), { recursive: true });
     process.stderr.write(`\n=== ${file} (${new Date().toISOString()})\n`);
     const env = { ...process.env, TOUCHSTONE_MUTANTS_STATE: state, TOUCHSTONE_MUTANTS_FILE: file, TMPDIR: join(state, 'tmp') };
-    const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', file, '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : [])];
+    const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', target, '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : [])];
     const code = await run('nice', args, env);
     if (code !== 0 || !existsSync(results)) {
       process.stderr.write(`Stryker exited ${code} on ${file}\n`);

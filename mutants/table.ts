@@ -29,7 +29,8 @@ export interface TriageEntry {
   readonly lines: readonly [number, number];
   readonly mutator?: string;
   readonly replacement?: string;
-  readonly verdict: 'equivalent' | 'open';
+  /** equivalent: no client can observe it; open: a blind spot not closed yet; investigated: an error (crash) explained. */
+  readonly verdict: 'equivalent' | 'open' | 'investigated';
   readonly why: string;
 }
 
@@ -104,7 +105,10 @@ export async function writeTables(root: string): Promise<void> {
         const decided = triageOf(file, m, triage);
         if (decided?.verdict === 'equivalent' && UNDETECTED.has(m.status)) row.equivalent += 1;
         const what = `\`${file}:${m.location.start.line}:${m.location.start.column}\` ${m.mutatorName} → \`${(m.replacement ?? '').replace(/\s+/g, ' ').replaceAll('`', "'").slice(0, 80)}\``;
-        const verdict = m.status === 'RuntimeError' || m.status === 'CompileError' ? `**error**: ${m.statusReason ?? ''}` : decided ? `${decided.verdict}: ${decided.why}` : '**untriaged**';
+        const error = m.status === 'RuntimeError' || m.status === 'CompileError';
+        const verdict = error
+          ? `${decided?.verdict === 'investigated' ? `error, investigated: ${decided.why}` : '**error, not investigated**'} (${m.statusReason ?? ''})`
+          : decided && decided.verdict !== 'investigated' ? `${decided.verdict}: ${decided.why}` : '**untriaged**';
         survivors.push(`- ${what} (${m.status === 'NoCoverage' ? 'not reached' : m.status.toLowerCase()}): ${verdict.replace(/\s+/g, ' ').slice(0, 500)}`);
       }
       rows.push(row);
