@@ -4,7 +4,8 @@
  * name the blob, the standard headers sent are well-formed, an unknown blob is 404 (BLOB_UNKNOWN), `Range: bytes=a-b` and the suffix range
  * `bytes=-n` give 206 with the right slice (range support is a SHOULD: a registry that ignores
  * Range is skipped), an unsatisfiable range (past the end, `bytes=-0`) 416, a range of the empty
- * blob never 206, and content is scoped to its repository. Also exports expectServed
+ * blob never 206, a 416 names the size, an unknown unit is ignored, two ranges are served whole
+ * or completely, and content is scoped to its repository. Also exports expectServed
  * and expectLocationServes, which the upload, mount, delete and GC checks share.
  */
 import { CheckFailure, HarnessError } from '../client/errors.ts';
@@ -239,6 +240,48 @@ export default defineChecks([
       const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, header);
       if (ignoresRange(reply, blob)) ctx.skip(`the registry ignores Range (answered 200 with the whole blob to Range: ${header})`);
       expectStatus(reply, [416], `GET with Range: ${header} (a blob of ${blob.size} bytes)`);
+    },
+  },
+  {
+    id: 'blobs.pull.range-unsatisfiable-length',
+    title: 'A 416 to a Range outside the blob carries Content-Range: bytes */<size>',
+    spec: '§Pulling blobs, range requests (end-2; RFC 9110 §15.5.17: "A server that generates a 416 response to a byte-range request SHOULD generate a Content-Range header field specifying the current length", §14.4: "bytes */" complete-length)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 100);
+      const header = `bytes=${blob.size}-`;
+      const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, header);
+      if (reply.status !== 416) return ctx.skip(`GET with Range: ${header} answered ${reply.status}: no 416 to judge (blobs.pull.range-unsatisfiable judges the status)`);
+      const contentRange = reply.header('content-range');
+      ensure(contentRange === `bytes */${blob.size}`, `416 to Range: ${header}: Content-Range ${contentRange === undefined ? 'none' : JSON.stringify(contentRange)}, expected "bytes */${blob.size}"`, reply);
+    },
+  },
+  {
+    id: 'blobs.pull.range-unit-unknown',
+    title: 'GET with a Range in a unit the registry does not know (xbytes=0-9) serves the whole blob',
+    spec: '§Pulling blobs, range requests (end-2; RFC 9110 §14.2: "An origin server MUST ignore a Range header field that contains a range unit it does not understand")',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 100);
+      const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, 'xbytes=0-9');
+      expectStatus(reply, [200], 'GET with Range: xbytes=0-9');
+      expectBody(reply, blob.bytes, 'GET with Range: xbytes=0-9');
+    },
+  },
+  {
+    id: 'blobs.pull.range-multiple',
+    title: 'GET with two ranges (bytes=0-9,50-59) serves the whole blob, a multipart answer, or one part covering both — never one range alone',
+    spec: '§Pulling blobs, range requests (end-2; RFC 9110 §14.2: a server MAY ignore Range; §15.3.7: a 206 carries "one or more parts", each the requested ranges, coalesced only where they overlap or are close)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 100);
+      const header = 'bytes=0-9,50-59';
+      const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, header);
+      expectStatus(reply, [200, 206], `GET with Range: ${header}`);
+      if (reply.status === 200) return expectBody(reply, blob.bytes, `GET with Range: ${header}`);
+      if (/^multipart\/byteranges/i.test(reply.header('content-type') ?? '')) return;
+      const contentRange = /^bytes (\d+)-(\d+)\/\d+$/.exec(reply.header('content-range') ?? '');
+      ensure(contentRange !== null && Number(contentRange[1]) <= 0 && Number(contentRange[2]) >= 59, `GET with Range: ${header}: a single-part 206 with Content-Range ${JSON.stringify(reply.header('content-range'))} does not hold both ranges`, reply);
     },
   },
   {
