@@ -92,6 +92,7 @@ const EXPECTED = {
     warn: [
       'blobs.pull.range-empty-blob',
       'blobs.pull.range-suffix-unsatisfiable',
+      'blobs.pull.range-unit-unknown',
       'blobs.pull.range-unsatisfiable',
       'blobs.upload.sha512-identity',
       'deletes.tag.disabled-code',
