@@ -4,7 +4,7 @@
  * the triage (docs/mutants.json): each mutant that survives or is never reached is either
  * equivalent — no client can observe it through the API, with the reason — or listed as open.
  * Score = (killed + timed out) / (mutants − errors), as Stryker counts it; the last column leaves
- * the equivalent mutants out, so 100 % there means no blind spot is left.
+ * the equivalent and the allowed mutants out, so 100 % there means no blind spot is left.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -29,8 +29,12 @@ export interface TriageEntry {
   readonly lines: readonly [number, number];
   readonly mutator?: string;
   readonly replacement?: string;
-  /** equivalent: no client can observe it; open: a blind spot not closed yet; investigated: an error (crash) explained. */
-  readonly verdict: 'equivalent' | 'open' | 'investigated';
+  /**
+   * equivalent: no client can observe it; allowed: a client sees another answer, but one the spec
+   * allows as well as the original (no check can call either wrong); open: a blind spot not
+   * closed yet; investigated: an error (crash) explained.
+   */
+  readonly verdict: 'equivalent' | 'allowed' | 'open' | 'investigated';
   readonly why: string;
 }
 
@@ -43,6 +47,7 @@ interface Row {
   noCoverage: number;
   errors: number;
   equivalent: number;
+  allowed: number;
 }
 
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
@@ -61,15 +66,15 @@ async function resultFiles(dir: string): Promise<string[]> {
 const percent = (part: number, whole: number): string => (whole === 0 ? '—' : `${((100 * part) / whole).toFixed(1)} %`);
 
 function tableOf(rows: readonly Row[]): string {
-  const total: Row = { file: '**total**', mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0 };
-  for (const row of rows) for (const key of ['mutants', 'killed', 'survived', 'timeout', 'noCoverage', 'errors', 'equivalent'] as const) total[key] += row[key];
+  const total: Row = { file: '**total**', mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0, allowed: 0 };
+  for (const row of rows) for (const key of ['mutants', 'killed', 'survived', 'timeout', 'noCoverage', 'errors', 'equivalent', 'allowed'] as const) total[key] += row[key];
   const line = (r: Row): string => {
     const detected = r.killed + r.timeout;
-    return `| ${r.file.startsWith('*') ? r.file : `\`${r.file}\``} | ${r.mutants} | ${r.killed} | ${r.survived} | ${r.timeout} | ${r.noCoverage} | ${r.errors} | ${percent(detected, r.mutants - r.errors)} | ${r.equivalent} | ${percent(detected, r.mutants - r.errors - r.equivalent)} |`;
+    return `| ${r.file.startsWith('*') ? r.file : `\`${r.file}\``} | ${r.mutants} | ${r.killed} | ${r.survived} | ${r.timeout} | ${r.noCoverage} | ${r.errors} | ${percent(detected, r.mutants - r.errors)} | ${r.equivalent} | ${r.allowed} | ${percent(detected, r.mutants - r.errors - r.equivalent - r.allowed)} |`;
   };
   return [
-    '| file | mutants | killed | survived | timed out | not reached | errors | score | equivalent | score without equivalent |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| file | mutants | killed | survived | timed out | not reached | errors | score | equivalent | allowed | score without equivalent and allowed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(line),
     line(total),
   ].join('\n');
@@ -92,7 +97,7 @@ export async function writeTables(root: string): Promise<void> {
     const report = JSON.parse(await readFile(path, 'utf8')) as { files: Record<string, { mutants: ResultMutant[] }> };
     for (const [name, { mutants }] of Object.entries(report.files)) {
       const file = relative(root, join(root, name));
-      const row: Row = { file, mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0 };
+      const row: Row = { file, mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0, allowed: 0 };
       for (const m of [...mutants].sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)) {
         if (m.status === 'Ignored') continue;
         row.mutants += 1;
@@ -104,6 +109,7 @@ export async function writeTables(root: string): Promise<void> {
         if (!UNDETECTED.has(m.status) && m.status !== 'RuntimeError' && m.status !== 'CompileError') continue;
         const decided = triageOf(file, m, triage);
         if (decided?.verdict === 'equivalent' && UNDETECTED.has(m.status)) row.equivalent += 1;
+        if (decided?.verdict === 'allowed' && UNDETECTED.has(m.status)) row.allowed += 1;
         const what = `\`${file}:${m.location.start.line}:${m.location.start.column}\` ${m.mutatorName} → \`${(m.replacement ?? '').replace(/\s+/g, ' ').replaceAll('`', "'").slice(0, 80)}\``;
         const error = m.status === 'RuntimeError' || m.status === 'CompileError';
         const verdict = error
