@@ -1,13 +1,15 @@
 /**
  * `touchstone check`: the conformance suite's command line. Reads flags and, for people who
- * already use the official OCI conformance suite, its environment variables (OCI_ROOT_URL,
- * OCI_NAMESPACE, OCI_CROSSMOUNT_NAMESPACE, OCI_USERNAME/OCI_PASSWORD, OCI_TEST_PULL/PUSH/
- * CONTENT_DISCOVERY/CONTENT_MANAGEMENT, OCI_AUTOMATIC_CROSSMOUNT, OCI_REPORT_DIR, OCI_DEBUG);
- * flags win. Runs the suite, prints progress and a summary grouped by area, writes the reports
- * asked for, and exits 0 when no MUST-level check failed, 1 when one did, 2 for usage or harness
- * errors. Without --url (and OCI_ROOT_URL) it checks the registry the caller embeds — the
- * launcher (cli/touchstone.ts) starts the reference registry in-process; this module never
- * imports it (conformance/ works against any registry).
+ * already use the official OCI conformance suite, its configuration: the main branch's variables
+ * and YAML file (options/official.ts), the v1.1.1 suite's OCI_TEST_* categories,
+ * OCI_AUTOMATIC_CROSSMOUNT and OCI_REPORT_DIR; flags win. --read-only and --image
+ * (options/read-only.ts) check a registry that cannot be written to. Refuses, before any request,
+ * a URL that is not a registry's root (preflight.ts), a selection that matches nothing and a
+ * report path that cannot be written (outputs.ts). Runs the suite, prints progress and a summary
+ * grouped by area, writes the reports asked for, and exits 0 when no MUST-level check failed, 1
+ * when one did, 2 for usage or harness errors. Without --url (nor OCI_REGISTRY, OCI_ROOT_URL) it
+ * checks the registry the caller embeds — the launcher (cli/touchstone.ts) starts the reference
+ * registry in-process; this module never imports it (conformance/ works against any registry).
  */
 import { exec } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +17,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
+import { targetUrl } from './preflight.ts';
+import { checkSelection, outputProblem, type OutputPath } from './outputs.ts';
 import { ALL_CAPABILITIES, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion } from './config.ts';
 import { newRunId, runSuite } from './run.ts';
 import { formatProgress, formatSummary } from './report/text.ts';
@@ -25,11 +29,15 @@ import { toHtml } from './report/html.ts';
 import { ProgressDisplay } from './report/progress.ts';
 import { exitCode, type Report } from './report/types.ts';
 import { bodyText } from './client/exchange.ts';
+import { OFFICIAL_HELP, OfficialConfigError, parseGoBool, readOfficialConfig } from './options/official.ts';
+import { READ_ONLY_HELP, ImageRefError, existingContent } from './options/read-only.ts';
+import { toResultsYaml } from './report/yaml.ts';
 
 export const USAGE = `usage: touchstone check [--url URL] [options]
 
 target
-  --url URL                    the registry (env OCI_ROOT_URL); without it, the embedded reference registry
+  --url URL                    the registry's root, http(s)://host[:port] (env OCI_ROOT_URL; a trailing /v2/
+                               is dropped); without it, the embedded reference registry
   --namespace NS               repositories go under NS/<run id>-… (env OCI_NAMESPACE; default touchstone)
   --crossmount-namespace NS    sources of cross-repository mounts (env OCI_CROSSMOUNT_NAMESPACE)
   --username U --password P    credentials for Basic or token auth (env OCI_USERNAME, OCI_PASSWORD)
@@ -94,9 +102,13 @@ export interface CheckOptions {
 
 interface Outputs {
   readonly json: string | undefined;
+  /** results.yaml in the official suite's shape (OCI_RESULTS_DIR). */
+  readonly yaml?: string | undefined;
   readonly junit: string | undefined;
   readonly html: string | undefined;
   readonly repro: string | undefined;
+  /** Every file the run writes, named as the user gave it, checked before the run. */
+  readonly files: readonly OutputPath[];
   readonly tap: boolean;
   readonly quiet: boolean;
   readonly color: boolean;
@@ -106,6 +118,11 @@ interface Outputs {
 export interface ParsedCheck {
   /** The run's configuration; `url` is empty when the embedded target is to be used. */
   readonly config: Omit<RunConfig, 'gc'> & { readonly gc: Omit<GcConfig, 'trigger'> };
+  /**
+   * What the arguments meant that the user may not expect, for stderr: a normalised --url, and
+   * settings of the official configuration that are deprecated or not honoured.
+   */
+  readonly notes: readonly string[];
   readonly gc: { readonly command: string | undefined; readonly touchstone: boolean };
   readonly outputs: Outputs;
 }
@@ -150,6 +167,8 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   'no-cleanup': { type: 'boolean' },
+  'read-only': { type: 'boolean' },
+  image: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -165,11 +184,11 @@ function seconds(value: string | undefined, flag: string): number | undefined {
   return Number(value) * 1000;
 }
 
-/** OCI_* booleans: "1", "true", "yes" are on; "0", "false", "no", "" off. */
+/** OCI_* booleans, as Go's strconv.ParseBool (the official suite's); empty is unset. */
 function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   const value = env[name];
-  if (value === undefined) return undefined;
-  return /^(1|true|yes|on)$/i.test(value.trim());
+  if (value === undefined || value === '') return undefined;
+  return parseGoBool(value.trim(), name);
 }
 
 /** The official suite's four categories: when any OCI_TEST_* is set, only those set to 1 run. */
@@ -184,37 +203,57 @@ function categoriesFromEnv(env: NodeJS.ProcessEnv): Pick<Capabilities, 'pull' | 
   };
 }
 
-/** The argument list for replays: the run's own flags without the ones a replay sets itself. */
-function replayArgs(argv: readonly string[]): string {
+/** Flags a replay sets itself (selection, seed, path) or must not repeat (the run's report outputs). */
+const NOT_REPLAYED = new Set(['--only', '--skip', '--seed', '--path', '--runs', '--json', '--junit', '--html', '--repro']);
+const NOT_REPLAYED_SWITCHES = new Set(['--tap']);
+/** Environment variables naming report outputs: emptied in front of a replay, so it writes none of them. */
+const REPORT_ENV = ['OCI_REPORT_DIR', 'OCI_RESULTS_DIR'];
+
+/**
+ * The command line that replays this run, before the replay's own --only, --seed and --path: the
+ * run's flags without its report outputs (running the replay must not overwrite the full report)
+ * and with the password left to the environment (a replay line is printed and written in reports).
+ */
+function replayLine(invocation: string, argv: readonly string[], env: NodeJS.ProcessEnv): string {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    const name = arg.split('=')[0];
-    if (['--only', '--skip', '--seed', '--path', '--runs'].includes(name ?? '')) {
+    const name = arg.split('=')[0] ?? '';
+    if (NOT_REPLAYED_SWITCHES.has(name)) continue;
+    if (NOT_REPLAYED.has(name) || name === '--password') {
       if (!arg.includes('=')) i += 1;
+      if (name === '--password') kept.push('--password "$OCI_PASSWORD"');
       continue;
     }
     kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
   }
-  return kept.join(' ');
+  const emptied = REPORT_ENV.filter((name) => (env[name] ?? '') !== '').map((name) => `${name}=`);
+  return [...emptied, invocation, ...kept].join(' ');
 }
 
 export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, invocation = 'npx touchstone check'): ParsedCheck | 'help' {
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const specVersion = values['spec-version'] ?? 'v1.1.1';
+  const official = readOfficialConfig(env);
+  const specVersion = values['spec-version'] ?? official.specVersion ?? 'v1.1.1';
   if (specVersion !== 'v1.1.1' && specVersion !== 'main') throw new UsageError(`--spec-version is v1.1.1 or main, got ${specVersion}`);
-  const url = (values.url ?? env.OCI_ROOT_URL ?? '').replace(/\/+$/, '');
-  if (url !== '' && !/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url needs an http(s) URL, got ${url}`);
-  const namespace = values.namespace ?? env.OCI_NAMESPACE ?? 'touchstone';
-  const crossmountNamespace = values['crossmount-namespace'] ?? env.OCI_CROSSMOUNT_NAMESPACE ?? namespace;
+  // The URL as the user gave it, named as they gave it: --url, OCI_ROOT_URL (kept verbatim) or the
+  // official main branch's OCI_REGISTRY with OCI_TLS.
+  const legacyRoot = official.urlFrom === 'OCI_ROOT_URL' ? env.OCI_ROOT_URL : undefined;
+  const given = values.url ?? legacyRoot ?? official.url ?? '';
+  const label = values.url !== undefined ? '--url' : (official.urlFrom ?? 'OCI_REGISTRY');
+  const target = given === '' ? { url: '', note: undefined } : targetUrl(given, label);
+  if (target instanceof Error) throw new UsageError(target.message);
+  const { url } = target;
+  const namespace = values.namespace ?? official.namespace ?? 'touchstone';
+  const crossmountNamespace = values['crossmount-namespace'] ?? official.crossmountNamespace ?? namespace;
 
   const categories = categoriesFromEnv(env);
   const noDelete = values['no-delete'] === true;
   const management = categories.contentManagement && values['no-content-management'] !== true;
   const autoMountEnv = envFlag(env, 'OCI_AUTOMATIC_CROSSMOUNT');
-  const capabilities: Capabilities = {
+  const capabilities: { -readonly [K in keyof Capabilities]: boolean } = {
     ...ALL_CAPABILITIES,
     pull: categories.pull && values['no-pull'] !== true,
     push: categories.push && values['no-push'] !== true,
@@ -227,6 +266,11 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     autoMount: values['no-auto-mount'] !== true && autoMountEnv !== false,
     sha512: values['no-sha512'] !== true,
   };
+  for (const [name, on] of Object.entries(official.capabilities)) if (on === false) capabilities[name as keyof Capabilities] = false;
+  const existing = existingContent(values.image ?? [], url, official.roData, namespace);
+  const hasExisting = existing.images.length + existing.blobs.length + existing.referrers.length > 0;
+  const readOnly = values['read-only'] === true || (!capabilities.push && hasExisting);
+  if (readOnly && !hasExisting) throw new UsageError('--read-only needs existing content to read: --image repo:tag or repo@digest (or OCI_RO_DATA_TAGS / _MANIFESTS)');
 
   const gcCommand = values['gc-command'];
   const gcTouchstone = values['gc-touchstone'] === true;
@@ -236,7 +280,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const seed = whole(values.seed, '--seed', 0);
   const path = values.path;
   if (path !== undefined && seed === undefined) throw new UsageError('--path replays a run: it needs the --seed printed with it');
-  const properties = values['no-properties'] === true ? undefined : {
+  const properties = values['no-properties'] === true || readOnly ? undefined : {
     runs: whole(values.runs, '--runs', 1) ?? 30,
     timeBudgetMs: seconds(values['time-budget'], '--time-budget') ?? 45_000,
     shrinkBudgetMs: 60_000,
@@ -244,11 +288,23 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     path,
     maxCommands: whole(values['max-commands'], '--max-commands', 1) ?? 20,
     stopAtFirstFailure: values['fail-fast'] === true,
-    commandLine: [invocation, replayArgs(argv)].filter((part) => part !== '').join(' ').trim(),
+    commandLine: replayLine(invocation, argv, env),
   };
 
   const reportDir = env.OCI_REPORT_DIR;
   const inDir = (file: string): string | undefined => (reportDir === undefined || reportDir === '' ? undefined : join(reportDir, file));
+  const inResults = (file: string): string | undefined => (official.resultsDir === undefined ? undefined : join(official.resultsDir, file));
+  const files: OutputPath[] = [];
+  const output = (flag: 'json' | 'junit' | 'html' | 'repro', inReportDir?: string, inResultsDir?: string): string | undefined => {
+    const fromResults = inResultsDir === undefined ? undefined : inResults(inResultsDir);
+    const fromDir = inReportDir === undefined ? undefined : inDir(inReportDir);
+    const path = values[flag] ?? fromResults ?? fromDir;
+    const label = values[flag] !== undefined ? `--${flag}` : fromResults !== undefined ? `OCI_RESULTS_DIR (${inResultsDir})` : `OCI_REPORT_DIR (${inReportDir})`;
+    if (path !== undefined) files.push({ label, path });
+    return path;
+  };
+  const yaml = inResults('results.yaml');
+  if (yaml !== undefined) files.push({ label: 'OCI_RESULTS_DIR (results.yaml)', path: yaml });
   return {
     config: {
       url,
@@ -256,25 +312,33 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       crossmountNamespace,
       specVersion: specVersion as SpecVersion,
       capabilities,
-      only: values.only ?? [],
+      only: values.only ?? official.only,
       skip: values.skip ?? [],
       gc: { graceMs, expectReclaims: values['expect-gc-reclaims'] === true, reclaimsUntagged: values['gc-reclaims-untagged'] === true },
       property: properties,
-      username: values.username ?? env.OCI_USERNAME,
-      password: values.password ?? env.OCI_PASSWORD,
-      cleanup: values['no-cleanup'] !== true,
+      username: values.username ?? official.username,
+      password: values.password ?? official.password,
+      cleanup: values['no-cleanup'] !== true && !readOnly,
       runId: newRunId(),
+      readOnly,
+      existing,
+      disabled: official.disabled,
+      optIn: official.optIn,
+      ...(url === '' ? {} : { tls: url.startsWith('http://') ? 'disabled' as const : official.tls === 'insecure' ? 'insecure' as const : 'enabled' as const }),
     },
+    notes: [...(target.note === undefined ? [] : [target.note]), ...official.notes.map((note) => `note: ${note}`)],
     gc: { command: gcCommand, touchstone: gcTouchstone },
     outputs: {
-      json: values.json ?? inDir('report.json'),
-      junit: values.junit ?? inDir('junit.xml'),
-      html: values.html ?? inDir('report.html'),
-      repro: values.repro,
+      json: output('json', 'report.json'),
+      junit: output('junit', 'junit.xml', 'junit.xml'),
+      html: output('html', 'report.html', 'report.html'),
+      yaml,
+      repro: output('repro'),
+      files,
       tap: values.tap === true,
       quiet: values.quiet === true,
       color: values['no-color'] !== true && env.NO_COLOR === undefined,
-      debug: envFlag(env, 'OCI_DEBUG') === true,
+      debug: official.debug,
     },
   };
 }
@@ -306,13 +370,19 @@ export function touchstoneTrigger(client: RegistryClient): GcTrigger {
 }
 
 async function writeReports(report: Report, outputs: Outputs, stderr: NodeJS.WritableStream): Promise<void> {
+  // Checked before the run (outputs.ts); what can still go wrong here (a full disk) is the harness's.
   const write = async (file: string, text: string, what: string): Promise<void> => {
     const path = resolve(file);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    } catch (error) {
+      throw new HarnessError(`the ${what} could not be written to ${path}: ${(error as Error).message}`);
+    }
     stderr.write(`${what} written to ${path}\n`);
   };
   if (outputs.json) await write(outputs.json, toJson(report), 'JSON report');
+  if (outputs.yaml) await write(outputs.yaml, toResultsYaml(report), 'results.yaml');
   if (outputs.junit) await write(outputs.junit, toJunit(report), 'JUnit report');
   if (outputs.html) await write(outputs.html, toHtml(report), 'HTML report');
   const counterexample = report.results.find((r) => r.counterexample)?.counterexample;
@@ -330,17 +400,24 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
   try {
     parsed = parseCheckArgs(argv, options.env ?? process.env, options.invocation);
   } catch (error) {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || error instanceof OfficialConfigError || error instanceof ImageRefError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
     throw error;
   }
   if (parsed === 'help') {
-    stdout.write(`${USAGE}\n`);
+    stdout.write(`${USAGE}\n\n${READ_ONLY_HELP}\n\n${OFFICIAL_HELP}\n`);
     return 0;
   }
   const { outputs } = parsed;
+  const selection = checkSelection(parsed.config.only, parsed.config.skip, parsed.config.property !== undefined);
+  for (const note of [...parsed.notes, ...selection.notes]) stderr.write(`${note}\n`);
+  const problem = selection.error ?? (await outputProblem(outputs.files));
+  if (problem !== undefined) {
+    stderr.write(`${problem}\n`);
+    return 2;
+  }
   let embedded: EmbeddedTarget | undefined;
   try {
     let { url } = parsed.config;

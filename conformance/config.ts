@@ -76,7 +76,56 @@ export interface RunConfig {
   readonly cleanup: boolean;
   /** Unique per run: every repository the run creates is under namespace/<runId>-… */
   readonly runId: string;
+  /** Write nothing: only checks marked readOnly run, the rest skip ("read-only: needs a push"). */
+  readonly readOnly?: boolean;
+  /** Existing content the needsExisting checks read. */
+  readonly existing?: ExistingContent;
+  /** Checks turned off by configuration (OCI_API_*, OCI_DATA_* set to false). */
+  readonly disabled?: readonly Disabled[];
+  /** Checks of spec main a v1.1.1 run opts into one by one (OCI_API_MANIFESTS_TAG_PARAM=true …). */
+  readonly optIn?: readonly string[];
+  /**
+   * TLS towards the registry: 'disabled' is plain HTTP (an http:// URL), 'enabled' verifies the
+   * certificate, 'insecure' accepts any certificate (OCI_TLS=insecure). The client's TLS options
+   * read this field; undefined means the URL's scheme decides with verification on.
+   */
+  readonly tls?: TlsMode;
 }
+
+/** An existing manifest the run reads and writes nothing to: repo:tag, repo@digest or repo:tag@digest. */
+export interface ImageRef {
+  readonly repo: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/** Content already in the registry, named by the user (--image, OCI_RO_DATA_*). */
+export interface ExistingContent {
+  readonly images: readonly ImageRef[];
+  /** Blobs of a repository (OCI_RO_DATA_BLOBS). */
+  readonly blobs: readonly { readonly repo: string; readonly digest: string }[];
+  /** Subjects whose referrers to list (OCI_RO_DATA_REFERRERS). */
+  readonly referrers: readonly { readonly repo: string; readonly digest: string }[];
+}
+
+/** Checks (or properties) turned off by configuration: skipped with the reason, reported as disabled. */
+export interface Disabled {
+  /** A check id or id prefix. */
+  readonly prefix: string;
+  readonly reason: string;
+}
+
+/** How a skip by configuration (OCI_API_*, OCI_DATA_*) begins. */
+export const DISABLED_BY = 'disabled by';
+
+/** The reason a check or property is turned off by configuration: its id or an id prefix ("a.b" covers "a.b.c") is disabled. */
+export function disabledReason(id: string, config: Pick<RunConfig, 'disabled'>): string | undefined {
+  const hit = (config.disabled ?? []).find((d) => id === d.prefix || id.startsWith(`${d.prefix}.`));
+  return hit === undefined ? undefined : `${DISABLED_BY} ${hit.reason}`;
+}
+
+/** How the run reaches the registry over TLS (the official suite's OCI_TLS). */
+export type TlsMode = 'enabled' | 'insecure' | 'disabled';
 
 export const ALL_CAPABILITIES: Capabilities = {
   pull: true,

@@ -1,12 +1,13 @@
 /**
- * One conformance run: a preflight GET /v2/ (a target that cannot be reached is a harness error,
- * exit 2, never a list of registry failures), every selected scripted check, then the property
+ * One conformance run: a preflight GET /v2/ (a target that cannot be reached or does not answer
+ * like a registry is a harness error, exit 2, never a list of registry failures: preflight.ts), every selected scripted check, then the property
  * layer, then cleanup of the manifests the run stored, where deletes are allowed.
  */
 import { randomBytes } from 'node:crypto';
 import { RegistryClient } from './client/registry-client.ts';
-import { HarnessError } from './client/errors.ts';
+import { BrokenResponse, HarnessError } from './client/errors.ts';
 import { ACCEPT_MANIFESTS } from './client/headers.ts';
+import { preflight } from './preflight.ts';
 import type { Exchange } from './client/exchange.ts';
 import { CheckContext } from './checks/context.ts';
 import { ALL_CHECKS } from './checks/index.ts';
@@ -35,8 +36,7 @@ export async function runSuite(config: RunConfig, hooks: RunHooks = {}): Promise
   const created = new Set<string>();
   const results: Result[] = [];
   try {
-    const probe = await client.request('GET', '/v2/');
-    if (probe.status >= 500) throw new HarnessError(`GET ${config.url}/v2/ answered ${probe.status}: is this a registry?`);
+    await preflight(client, config.username !== undefined);
     const ctx = new CheckContext(client, config, created);
     const checks = (hooks.checks ?? ALL_CHECKS).filter((check) => isSelected(check, ctx));
     const selectedProperty = (id: string): boolean => isSelected({ id }, ctx);
@@ -98,7 +98,8 @@ async function cleanup(client: RegistryClient, config: RunConfig, created: Set<s
       }
       for (const digest of digests) await client.request('DELETE', `/v2/${repo}/manifests/${digest}`);
     } catch (error) {
-      if (!(error instanceof HarnessError)) throw error;
+      // Best effort: a registry that cannot be reached or breaks its answers off keeps what is left.
+      if (!(error instanceof HarnessError) && !(error instanceof BrokenResponse)) throw error;
     }
   }
 }

@@ -11,11 +11,30 @@ import { DEFAULT_GC_GRACE_MS } from './registry.ts';
 import { ImageStore } from './store/image-store.ts';
 import { SERVE_USAGE, serve } from './serve.ts';
 import { UsageError, seconds } from './cli-values.ts';
+import { ConfigError } from './auth/errors.ts';
 
 const USAGE = `usage:
   ${SERVE_USAGE}
   touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
   touchstone scrub --root DIR`;
+
+/** gc's and scrub's options, printed by `touchstone COMMAND --help` (or -h); serve's are in serve.ts. */
+const USAGES = {
+  gc: `usage: touchstone gc --root DIR [--grace SECONDS] [--delete-untagged]
+  collects garbage offline: stop the server first
+
+  --root DIR             the store
+  --grace SECONDS        blobs and uploads younger than this survive (default 3600)
+  --delete-untagged      also collect untagged manifests nothing reaches
+  -h, --help             this text`,
+  scrub: `usage: touchstone scrub --root DIR
+  verifies every blob and manifest of the store; exits 1 when anything is damaged
+
+  --root DIR             the store
+  -h, --help             this text`,
+} as const;
+
+const HELP = { help: { type: 'boolean', short: 'h', default: false } } as const;
 
 /** Opens the store at an existing root, which must hold one (a repositories/ directory). */
 async function existingStore(root: string | undefined, command: string): Promise<ImageStore> {
@@ -29,8 +48,12 @@ async function existingStore(root: string | undefined, command: string): Promise
 async function gc(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { root: { type: 'string' }, grace: { type: 'string' }, 'delete-untagged': { type: 'boolean', default: false } },
+    options: { root: { type: 'string' }, grace: { type: 'string' }, 'delete-untagged': { type: 'boolean', default: false }, ...HELP },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGES.gc}\n`);
+    return 0;
+  }
   const store = await existingStore(values.root, 'gc');
   const report = await store.collectGarbage({
     graceMs: seconds(values.grace, '--grace') ?? DEFAULT_GC_GRACE_MS,
@@ -45,7 +68,11 @@ async function gc(args: string[]): Promise<number> {
 }
 
 async function scrubCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { root: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { root: { type: 'string' }, ...HELP } });
+  if (values.help) {
+    process.stdout.write(`${USAGES.scrub}\n`);
+    return 0;
+  }
   const store = await existingStore(values.root, 'scrub');
   const report = await store.scrub();
   for (const p of report.problems) process.stdout.write(`DAMAGED ${p.repository} ${p.item}: ${p.problem}\n`);
@@ -72,11 +99,18 @@ export async function main(argv: string[]): Promise<number | undefined> {
       process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
       return 2;
     }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`touchstone: ${error.message}\n`);
+      return 2;
+    }
     throw error;
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const code = await main(process.argv.slice(2));
-  if (code !== undefined) process.exitCode = code;
+// Run directly (`node --import tsx reference/cli.ts …`). Neither import.meta nor top-level await:
+// bin/touchstone.js loads this module with tsx's in-thread require hook.
+if (process.argv[1]?.endsWith('/reference/cli.ts') === true) {
+  void main(process.argv.slice(2)).then((code) => {
+    if (code !== undefined) process.exitCode = code;
+  });
 }

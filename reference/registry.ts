@@ -1,6 +1,6 @@
 /**
  * The reference registry put together: an image store (reference/store), its HTTP front
- * (reference/http), the periodic work a store needs — expiring abandoned upload sessions, and
+ * (reference/http) over HTTP or HTTPS, optional access control around it (reference/auth), the periodic work a store needs — expiring abandoned upload sessions, and
  * garbage collection when asked for — and, only when asked for, the fault layer around both
  * (reference/faults). Used by `touchstone serve`, by the conformance suite's embedded target and
  * by the tests (which listen on 127.0.0.1 port 0).
@@ -11,6 +11,7 @@
  * Closing drains: no new connection is accepted, requests in flight get up to `drainMs` to finish.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ImageStore } from './store/image-store.ts';
 import { createRegistryHandler } from './http/router.ts';
@@ -20,6 +21,9 @@ import { FaultSet, type FaultName } from './faults/catalog.ts';
 import { injectStoreFaults } from './faults/store.ts';
 import { injectGcFaults } from './faults/gc.ts';
 import { withHttpFaults } from './faults/http.ts';
+import { withAuthFaults } from './faults/auth.ts';
+import { withAuth } from './auth/layer.ts';
+import { loadAuth, loadTls, type AuthOptions, type TlsOptions } from './auth/setup.ts';
 
 export interface RegistryOptions {
   readonly root: string;
@@ -31,6 +35,8 @@ export interface RegistryOptions {
   readonly referrersPageSize?: number;
   /** Most tags in one page, with `n` or without (default 1000). */
   readonly tagsPageSize?: number;
+  /** Most repositories in one GET /v2/_catalog page, with `n` or without (default 100). */
+  readonly catalogPageSize?: number;
   readonly gcGraceMs?: number;
   readonly gcDeleteUntagged?: boolean;
   /** Run GC every this many milliseconds; off when absent. */
@@ -46,6 +52,10 @@ export interface RegistryOptions {
   /** Largest blob an upload may make (default 64 GiB). */
   readonly maxBlobBytes?: number;
   readonly log?: (entry: RequestLog) => void;
+  /** Serve HTTPS/1.1 with this certificate and key (files); plain HTTP when absent. */
+  readonly tls?: TlsOptions;
+  /** Authentication and the access policy (reference/auth/); anonymous and unrestricted when absent. */
+  readonly auth?: AuthOptions;
   /**
    * Faults from the catalog (reference/faults/catalog.ts): names to switch on, or a FaultSet the
    * caller can switch while the registry runs. Without it the fault layer is not there at all.
@@ -56,7 +66,7 @@ export interface RegistryOptions {
 export interface RunningRegistry {
   readonly url: string;
   readonly store: ImageStore;
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
   readonly config: RegistryConfig;
   /** The active faults, when the registry was started with the fault layer. */
   readonly faults: FaultSet | undefined;
@@ -77,6 +87,7 @@ export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 export const DEFAULTS = {
   referrersPageSize: 20,
   tagsPageSize: 1000,
+  catalogPageSize: 100,
   uploadExpiryMs: 60 * 60 * 1000,
   idleTimeoutMs: 60_000,
   maxUploads: 256,
@@ -85,6 +96,8 @@ export const DEFAULTS = {
 } as const;
 
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
+  const tls = options.tls ? await loadTls(options.tls) : undefined;
+  const loaded = options.auth ? await loadAuth(options.auth) : undefined;
   const store = await ImageStore.open(options.root, { maxBlobBytes: options.maxBlobBytes ?? DEFAULTS.maxBlobBytes });
   const recovered = await store.recover();
   const faults = options.faults === undefined ? undefined : options.faults instanceof FaultSet ? options.faults : new FaultSet(options.faults);
@@ -96,15 +109,22 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     store,
     deletes: { manifests: true, tags: true, blobs: true, ...options.deletes },
     autoMount: options.autoMount ?? false,
-    pages: { referrers: options.referrersPageSize ?? DEFAULTS.referrersPageSize, tags: options.tagsPageSize ?? DEFAULTS.tagsPageSize },
+    pages: {
+      referrers: options.referrersPageSize ?? DEFAULTS.referrersPageSize,
+      tags: options.tagsPageSize ?? DEFAULTS.tagsPageSize,
+      catalog: options.catalogPageSize ?? DEFAULTS.catalogPageSize,
+    },
     limits: new Limits({ uploads: options.maxUploads ?? DEFAULTS.maxUploads, manifestBytes: options.maxManifestMemory ?? DEFAULTS.maxManifestMemory }),
     gc: { graceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS, deleteUntagged: options.gcDeleteUntagged ?? false },
     log: options.log ?? ((entry) => process.stdout.write(`${JSON.stringify(entry)}\n`)),
   };
-  const handler = createRegistryHandler(config);
+  const auth = loaded && faults ? { ...loaded, parts: withAuthFaults(loaded.parts, faults) } : loaded;
+  const handler = createRegistryHandler(config, auth && ((next) => withAuth(next, auth)));
   const idleMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
   // No overall request timeout (a large blob may take long), but no connection may sit idle.
-  const server = createServer({ requestTimeout: 0, headersTimeout: idleMs, keepAliveTimeout: Math.min(5_000, idleMs) }, faults ? withHttpFaults(handler, store, faults) : handler);
+  const timeouts = { requestTimeout: 0, headersTimeout: idleMs, keepAliveTimeout: Math.min(5_000, idleMs) };
+  const listener = faults ? withHttpFaults(handler, store, faults) : handler;
+  const server = tls ? createHttpsServer({ ...timeouts, ...tls }, listener) : createServer(timeouts, listener);
   server.setTimeout(idleMs, (socket) => socket.destroy());
   let inFlight = 0;
   server.on('request', (_req, res) => {
@@ -130,7 +150,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     store,
     server,
     config,

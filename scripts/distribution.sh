@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs CNCF Distribution 2.8.2 (Debian package docker-registry) on 127.0.0.1 as a peer registry
-# for the conformance suite (spec-notes §9), with deletes enabled and its store in a directory.
+# for the conformance suite (docs/deviations.md#cncf-distribution-282), with deletes enabled and its store in a directory.
 #
 #   scripts/distribution.sh start DIR [PORT]   start in the background; prints the URL
 #   scripts/distribution.sh stop DIR           stop it
 #   scripts/distribution.sh gc DIR [--delete-untagged]
 #                                              offline GC: stop, garbage-collect, start again on the
 #                                              same port (use as: touchstone check --gc-command …)
+#
+# DISTRIBUTION_EXTRA_CONFIG=FILE at start: YAML sections appended to the configuration (e.g. an
+# `auth:` section), kept in DIR for later restarts. Its keys must not repeat log, storage or http.
 set -euo pipefail
 
 command -v docker-registry >/dev/null || { echo "missing docker-registry: install it with: apt-get install -y docker-registry" >&2; exit 127; }
@@ -46,6 +49,7 @@ http:
   addr: 127.0.0.1:$1
   secret: $(secret)
 YAML
+  if [ -f "$dir/extra.yml" ]; then cat "$dir/extra.yml" >>"$dir/config.yml"; fi
 }
 
 start() {
@@ -55,8 +59,9 @@ start() {
   docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do
-    # Ours answering, not some other server on the port: the process must still be alive.
-    if kill -0 "$pid" 2>/dev/null && curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
+    # Ours answering (200, or 401 with authentication), not some other server on the port: the
+    # process must still be alive.
+    if kill -0 "$pid" 2>/dev/null && [[ $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null) =~ ^(200|401)$ ]]; then
       echo "$pid" >"$dir/pid"
       echo "http://127.0.0.1:$port"
       return 0
@@ -81,7 +86,10 @@ stop() {
 }
 
 case "$action" in
-  start) start "${3:-$(free_port)}" ;;
+  start)
+    if [ -n "${DISTRIBUTION_EXTRA_CONFIG:-}" ]; then cp "$DISTRIBUTION_EXTRA_CONFIG" "$dir/extra.yml"; fi
+    start "${3:-$(free_port)}"
+    ;;
   stop) stop ;;
   gc)
     port=$(cat "$dir/port")

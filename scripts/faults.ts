@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULT_CATALOG, isFaultName, type FaultName } from '../reference/faults/catalog.ts';
+import { FAULT_CATALOG, faultDescription, isFaultName, type FaultName } from '../reference/faults/catalog.ts';
 import { detectFault, type Detection } from './fault-detection.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -56,7 +56,7 @@ export function tableOf(rows: readonly Detection[]): string {
     '|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
-    const mirrors = row.fault === 'none' ? 'no fault: the baseline' : FAULT_CATALOG[row.fault];
+    const mirrors = row.fault === 'none' ? 'no fault: the baseline' : faultDescription(row.fault);
     const scripted = ids(row.scripted);
     const property = row.property.length === 0 ? '—' : row.property.map((p) => `\`${p.id}\` (${p.steps}, ${p.executions})`).join(', ');
     const detected = row.fault === 'none' ? (row.detected ? 'reported something' : 'nothing reported') : row.detected ? 'yes' : '**no**';

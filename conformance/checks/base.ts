@@ -15,6 +15,7 @@ export default defineChecks([
     title: 'GET /v2/ answers 200',
     spec: '§Determining support (end-1)',
     level: 'MUST',
+    readOnly: true,
     async run(ctx) {
       expectStatus(await ctx.request('GET', '/v2/'), [200], 'GET /v2/');
     },

@@ -8,7 +8,7 @@
  * or completely, and content is scoped to its repository. Also exports expectServed
  * and expectLocationServes, which the upload, mount, delete and GC checks share.
  */
-import { CheckFailure, HarnessError } from '../client/errors.ts';
+import { BrokenResponse, CheckFailure } from '../client/errors.ts';
 import { digestNames, ensure, expectBody, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { randomBlob, unknownDigest, type Content } from '../content.ts';
@@ -48,8 +48,8 @@ async function pushedBlob(ctx: CheckContext, size = 1024): Promise<{ repo: strin
  */
 async function rangeRequest(ctx: CheckContext, url: string, header: string): Promise<Reply> {
   return ctx.request('GET', url, { headers: { Range: header } }).catch((error: unknown) => {
-    if (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed|UND_ERR_BODY_TIMEOUT|UND_ERR_RES_CONTENT_LENGTH_MISMATCH/.test(error.message)) {
-      throw new CheckFailure(`GET with Range: ${header}: the registry broke off its answer (a Content-Length its body does not have?): ${error.message}`);
+    if (error instanceof BrokenResponse) {
+      throw new BrokenResponse(`GET with Range: ${header}: the registry broke off its answer (a Content-Length its body does not have?): ${error.message}`, error.exchange);
     }
     throw error;
   });

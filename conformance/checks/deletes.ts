@@ -3,7 +3,7 @@
  * Blobs", end-9 and end-10). Each kind of delete is optional ("Registries MAY implement deletion
  * or they MAY disable it"), so each check requires the capability the run declares
  * (manifestDeletes, tagDeletes, blobDeletes). A manifest deleted by digest is 404 by digest and by
- * every tag that pointed to it (the seed left other tags dangling: spec-notes §10); an unknown
+ * every tag that pointed to it (zot's early code left other tags dangling: docs/deviations.md#zots-early-storage-code); an unknown
  * manifest or repository is 404; other manifests keep the blobs they share with it. A tag deleted
  * is 404 while the manifest and its other tags stay; since the spec lets a registry allow
  * "deletion only by manifest", a 400/405 to a tag delete is only a SHOULD-level warning (its code
@@ -21,7 +21,7 @@ import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 
-/** Every manifest type (CNCF Distribution 2.8.2 answers 404 to an OCI manifest GET without it: spec-notes §9). */
+/** Every manifest type (CNCF Distribution 2.8.2 answers 404 to an OCI manifest GET without it: docs/deviations.md#cncf-distribution-282). */
 
 interface Image {
   readonly repo: string;

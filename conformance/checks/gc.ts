@@ -1,19 +1,20 @@
 /**
- * Garbage collection. The spec says nothing of GC (spec-notes §11), so these checks hold a
- * registry to what makes GC safe and useful, with the same notion of "reachable" as the property
- * layer (model/gc-expectations.ts): tags → index children, nested → configs and layers; referrers
- * of kept manifests, to a fixed point; anything younger than the grace period. Safety (MUST: a
- * registry that loses what a client can still pull breaks §Pulling manifests and §Pulling blobs):
- * a young blob uploaded for a manifest not pushed yet, an upload in progress, a tagged image, the
- * untagged children of a tagged index (CNCF Distribution 2.8.2 `garbage-collect --delete-untagged`
- * deletes them: spec-notes §9), a nested index, a layer shared with a deleted image, a referrer of
- * a tagged image. Reclaim (SHOULD, only when the run declares that the registry reclaims): an
- * unreferenced blob, the unique blobs of a deleted manifest, an untagged manifest nothing reaches,
- * an abandoned upload (Distribution 2.8.2 never removes them: spec-notes §9). Each check pushes
- * into fresh repositories everything it asserts on before the collection, which is registry-wide.
- * "Past the grace period" is one advanced collection (model/collect.ts advanceFor), or a plain one
- * when the registry has no grace period (a reclaim check first waits the model's margin); a check
- * needing old items skips otherwise. A trigger that fails is a harness error, not a registry's.
+ * Garbage collection. The spec says nothing of GC, so these checks hold a registry to the rules
+ * of docs/gc.md, what makes GC safe and useful, with the same notion of "reachable" as the
+ * property layer (model/gc-expectations.ts): tags → index children, nested → configs and layers;
+ * referrers of kept manifests, to a fixed point; anything younger than the grace period. Safety
+ * (MUST: a registry that loses what a client can still pull breaks §Pulling manifests and
+ * §Pulling blobs): a young blob uploaded for a manifest not pushed yet, an upload in progress, a
+ * tagged image, the untagged children of a tagged index (CNCF Distribution 2.8.2
+ * `garbage-collect --delete-untagged` deletes them: docs/deviations.md#cncf-distribution-282), a
+ * nested index, a layer shared with a deleted image, a referrer of a tagged image. Reclaim
+ * (SHOULD, only when the run declares that the registry reclaims): an unreferenced blob, the
+ * unique blobs of a deleted manifest, an untagged manifest nothing reaches, an abandoned upload
+ * (Distribution 2.8.2 never removes them). Each check pushes into fresh repositories everything
+ * it asserts on before the collection, which is registry-wide. "Past the grace period" is one
+ * advanced collection (model/collect.ts advanceFor), or a plain one when the registry has no grace
+ * period (a reclaim check first waits the model's margin); a check needing old items skips
+ * otherwise. A trigger that fails is a harness error, not a registry's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure, HarnessError } from '../client/errors.ts';
@@ -29,7 +30,8 @@ import { expectServed } from './blobs.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 
-const GC_OUTSIDE_SPEC = 'spec-notes §11 (GC is outside the spec)';
+/** The rule of docs/gc.md a check holds the registry to (the spec says nothing of GC). */
+const gcRule = (section: string): string => `docs/gc.md#${section} (GC is outside the spec)`;
 const PULLABLE = '§Pulling manifests (end-3) and §Pulling blobs (end-2): a manifest that is still there, and the config and layers it references, must stay pullable';
 
 /** Chunks of an upload left open are at least this big, or OCI-Chunk-Min-Length when larger. */
@@ -229,7 +231,7 @@ export default defineChecks([
   {
     id: 'gc.safety.young-blob',
     title: 'A blob uploaded for a manifest not pushed yet survives a collection within the grace period; the manifest then pushes',
-    spec: `${GC_OUTSIDE_SPEC}: blobs begin life unreferenced, so young ones stay; §Pushing Manifests (a client pushes the blobs first, then the manifest that "MUST reference any blobs that make up the object")`,
+    spec: `${gcRule('grace-period')}: blobs begin life unreferenced, so young ones stay; §Pushing Manifests (a client pushes the blobs first, then the manifest that "MUST reference any blobs that make up the object")`,
     level: 'MUST',
     async run(ctx) {
       const collect = youngCollection(ctx);
@@ -254,7 +256,7 @@ export default defineChecks([
   {
     id: 'gc.safety.upload-in-progress',
     title: 'An upload session with one chunk sent survives a collection within the grace period: the next chunk and the PUT are accepted',
-    spec: `${GC_OUTSIDE_SPEC}: uploads in progress are young; §Pushing a blob in chunks (end-5: "Each successful chunk upload MUST have a 202 Accepted"; end-6: closing PUT "MUST be 201 Created")`,
+    spec: `${gcRule('upload-sessions')}: uploads in progress are young; §Pushing a blob in chunks (end-5: "Each successful chunk upload MUST have a 202 Accepted"; end-6: closing PUT "MUST be 201 Created")`,
     level: 'MUST',
     async run(ctx) {
       const collect = youngCollection(ctx);
@@ -278,7 +280,7 @@ export default defineChecks([
   {
     id: 'gc.safety.tagged-image',
     title: 'A tagged image survives a collection past the grace period: manifest by tag and digest, config and layers',
-    spec: `${GC_OUTSIDE_SPEC}; ${PULLABLE}`,
+    spec: `${gcRule('roots-and-marking')}; ${PULLABLE}`,
     level: 'MUST',
     async run(ctx) {
       const collect = pastGraceCollection(ctx, 'keep');
@@ -294,7 +296,7 @@ export default defineChecks([
   {
     id: 'gc.safety.index-children',
     title: 'A tagged index survives a collection past the grace period with its untagged children and their blobs',
-    spec: `${GC_OUTSIDE_SPEC}: "never index children still referenced" (CNCF Distribution 2.8.2 garbage-collect --delete-untagged deletes them: spec-notes §9); ${PULLABLE}`,
+    spec: `${gcRule('roots-and-marking')}: a live index keeps its children (CNCF Distribution 2.8.2 garbage-collect --delete-untagged deletes them: docs/deviations.md#cncf-distribution-282); ${PULLABLE}`,
     level: 'MUST',
     async run(ctx) {
       const collect = pastGraceCollection(ctx, 'keep');
@@ -317,7 +319,7 @@ export default defineChecks([
   {
     id: 'gc.safety.nested-index',
     title: 'A tagged index → untagged index → untagged image chain survives a collection past the grace period',
-    spec: `${GC_OUTSIDE_SPEC}: "mark from tags through index children and nested indexes"; ${PULLABLE}`,
+    spec: `${gcRule('roots-and-marking')}: marking goes from tags through index children and nested indexes; ${PULLABLE}`,
     level: 'MUST',
     async run(ctx) {
       const collect = pastGraceCollection(ctx, 'keep');
@@ -342,7 +344,7 @@ export default defineChecks([
   {
     id: 'gc.safety.shared-layer',
     title: 'After one of two images sharing a layer is deleted, a collection past the grace period keeps the other image and the shared layer',
-    spec: `${GC_OUTSIDE_SPEC}; §Deleting Manifests (end-9: only that manifest goes); ${PULLABLE}`,
+    spec: `${gcRule('roots-and-marking')}; §Deleting Manifests (end-9: only that manifest goes); ${PULLABLE}`,
     level: 'MUST',
     async run(ctx) {
       const collect = pastGraceCollection(ctx, 'keep');
@@ -358,7 +360,7 @@ export default defineChecks([
   {
     id: 'gc.safety.referrers',
     title: 'A referrer (pushed by digest, subject = a tagged image) survives a collection past the grace period, and stays listed',
-    spec: `${GC_OUTSIDE_SPEC}: "keep referrers of live subjects" (signatures of live images stay); ${PULLABLE}; §Listing Referrers (end-12a)`,
+    spec: `${gcRule('referrers')}: referrers of live manifests stay (signatures of live images stay); ${PULLABLE}; §Listing Referrers (end-12a)`,
     level: 'MUST',
     async run(ctx) {
       const collect = pastGraceCollection(ctx, 'keep');
@@ -390,7 +392,7 @@ export default defineChecks([
   {
     id: 'gc.reclaim.unreferenced-blob',
     title: 'A blob no manifest references is 404 after a collection past the grace period',
-    spec: `${GC_OUTSIDE_SPEC}: garbage is reclaimed once the grace period has passed (only when the run declares it); §Pulling blobs (end-2: 404 when absent)`,
+    spec: `${gcRule('grace-period')}: garbage is reclaimed once the grace period has passed (only when the run declares it); §Pulling blobs (end-2: 404 when absent)`,
     level: 'SHOULD',
     async run(ctx) {
       expectingReclaims(ctx, 'garbage');
@@ -406,7 +408,7 @@ export default defineChecks([
   {
     id: 'gc.reclaim.deleted-manifest',
     title: 'After a manifest is deleted, a collection past the grace period reclaims its own config and layers but keeps a layer a live image shares',
-    spec: `${GC_OUTSIDE_SPEC}: garbage is reclaimed once the grace period has passed (only when the run declares it); §Deleting Manifests (end-9); ${PULLABLE}`,
+    spec: `${gcRule('roots-and-marking')}: garbage is reclaimed once the grace period has passed (only when the run declares it); §Deleting Manifests (end-9); ${PULLABLE}`,
     level: 'SHOULD',
     async run(ctx) {
       expectingReclaims(ctx, 'garbage');
@@ -431,7 +433,7 @@ export default defineChecks([
   {
     id: 'gc.reclaim.untagged-manifest',
     title: 'An untagged manifest nothing reaches is 404 after a collection past the grace period; an untagged child of a tagged index stays',
-    spec: `${GC_OUTSIDE_SPEC}: "collect untagged manifests only by policy, never index children still referenced" (only when the run declares that untagged manifests are reclaimed); §Pulling manifests (end-3)`,
+    spec: `${gcRule('untagged-manifests')}: untagged manifests are collected only by policy, never the children of a live index (only when the run declares that untagged manifests are reclaimed); §Pulling manifests (end-3)`,
     level: 'SHOULD',
     async run(ctx) {
       expectingReclaims(ctx, 'untagged manifests');
@@ -452,7 +454,7 @@ export default defineChecks([
   {
     id: 'gc.reclaim.abandoned-upload',
     title: 'An upload session abandoned after one chunk is gone (404) after a collection past the grace period',
-    spec: `${GC_OUTSIDE_SPEC}: idle uploads are reclaimed once the grace period has passed (CNCF Distribution 2.8.2 never removes them: spec-notes §9); §Pushing a blob in chunks (end-13: only "an active upload" answers 204)`,
+    spec: `${gcRule('upload-sessions')}: idle uploads are reclaimed once the grace period has passed (CNCF Distribution 2.8.2 never removes them: docs/deviations.md#cncf-distribution-282); §Pushing a blob in chunks (end-13: only "an active upload" answers 204)`,
     level: 'SHOULD',
     async run(ctx) {
       expectingReclaims(ctx, 'garbage');

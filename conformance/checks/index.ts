@@ -1,14 +1,17 @@
 /** Every scripted check, area by area, in the order they run. */
 import base from './base.ts';
+import existing from './existing.ts';
 import uploads from './uploads.ts';
 import blobs from './blobs.ts';
 import mounts from './mounts.ts';
 import manifests from './manifests.ts';
+import kinds from './kinds.ts';
 import referrers from './referrers.ts';
 import tags from './tags.ts';
+import catalog from './catalog.ts';
 import deletes from './deletes.ts';
 import validation from './validation.ts';
 import gc from './gc.ts';
 import type { Check } from './types.ts';
 
-export const ALL_CHECKS: readonly Check[] = [...base, ...uploads, ...blobs, ...mounts, ...manifests, ...referrers, ...tags, ...deletes, ...validation, ...gc];
+export const ALL_CHECKS: readonly Check[] = [...base, ...existing, ...uploads, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...gc];

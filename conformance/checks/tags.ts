@@ -10,7 +10,7 @@
  * ignored, never read as a count; the Link of a ?n=k page leads to pages of at most k; a page that holds every remaining tag has no Link; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
  * with rel="next"; paging with a small n, by Link or else by last=, yields every tag once, in
  * order; an unknown repository is 404 (NAME_UNKNOWN); a repository with only an untagged manifest
- * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: spec-notes §9) fails the
+ * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: docs/deviations.md#cncf-distribution-282) fails the
  * order, n and last checks.
  */
 import { CheckFailure } from '../client/errors.ts';
@@ -302,6 +302,7 @@ export default defineChecks([
     title: 'tags/list of a repository that does not exist answers 404',
     spec: '§Listing Tags (end-8a: failure 404)',
     level: 'MUST',
+    readOnly: true,
     async run(ctx) {
       const repo = ctx.repo('never-pushed');
       expectStatus(await ctx.request('GET', `/v2/${repo}/tags/list`), [404], 'tags/list of a repository never pushed to');
@@ -312,6 +313,7 @@ export default defineChecks([
     title: 'tags/list of a repository that does not exist answers the error code NAME_UNKNOWN',
     spec: '§Error Codes (code-9 NAME_UNKNOWN "repository name not known to registry"), §Listing Tags (end-8a)',
     level: 'SHOULD',
+    readOnly: true,
     async run(ctx) {
       const repo = ctx.repo('never-pushed');
       const reply = await ctx.request('GET', `/v2/${repo}/tags/list`);

@@ -24,6 +24,10 @@ export interface Check {
   readonly since?: SpecVersion;
   /** Not a spec requirement but what real clients depend on (e.g. streamed PATCH). */
   readonly nonNormative?: boolean;
+  /** Writes nothing: runs against a read-only registry (--read-only), where every other check is skipped. */
+  readonly readOnly?: boolean;
+  /** Runs only on existing content the user names (--image, OCI_RO_DATA_*): left out of runs without it. */
+  readonly needsExisting?: boolean;
   run(ctx: CheckContext): Promise<string | void>;
 }
 

@@ -6,7 +6,7 @@
  * 404; NAME_INVALID on writes); tags breaking the tag grammar on manifest PUT (refused with 400
  * or 404, end-7's failures; a 400 carries MANIFEST_INVALID, the closed code set having no tag
  * code); malformed digests on blob and manifest paths (400 or 404: CNCF Distribution 2.8.2
- * answers 500 in manifest paths, spec-notes §9; the 400 for referrers is
+ * answers 500 in manifest paths, docs/deviations.md#cncf-distribution-282; the 400 for referrers is
  * referrers.list.invalid-digest's); a malformed `?digest=` closing an
  * upload (400 DIGEST_INVALID); manifest bodies that are not manifests (400 MANIFEST_INVALID).
  * Every JSON 4xx body these and a few everyday errors produce must be the error envelope with

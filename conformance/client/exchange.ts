@@ -20,6 +20,8 @@ export interface Exchange {
   readonly responseHeaders: Readonly<Record<string, string>>;
   readonly responseBody: BodyRecord;
   readonly ms: number;
+  /** How the answer broke off (responseBody holds the bytes received), when it did: RFC 9112 §6.3. */
+  readonly incomplete?: string;
 }
 
 export function bodyRecord(bytes: Uint8Array | undefined): BodyRecord | undefined {

@@ -9,7 +9,7 @@ import { CheckFailure } from './errors.ts';
 import type { Reply } from './registry-client.ts';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '../../spec/media-types.ts';
 
-/** The Accept header skopeo and podman send (spec-notes §8): every manifest type they can read. */
+/** The Accept header skopeo and podman send (docs/clients.md#accept-headers): every manifest type they can read. */
 export const ACCEPT_MANIFESTS = {
   Accept: [
     OCI_MANIFEST, DOCKER_MANIFEST, 'application/vnd.docker.distribution.manifest.v1+prettyjws',

@@ -1,7 +1,7 @@
 /**
  * What a garbage collection must keep, may collect, and must collect, for one repository of the
- * model. The spec says nothing of GC; these are the safety and reclaim properties of
- * spec-notes §11 and the issue's "GC scenarios", decided in two phases.
+ * model. The spec says nothing of GC; these are the safety and reclaim rules of docs/gc.md,
+ * decided in two phases.
  *
  * Manifests first. Keep (safety, always): every tagged manifest; what a kept index reaches —
  * children and nested indexes; referrers of kept manifests, to a fixed point (the signature of a

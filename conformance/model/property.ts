@@ -18,7 +18,7 @@ import { CheckFailure, HarnessError } from '../client/errors.ts';
 import { curlScript } from '../client/curl.ts';
 import type { RegistryClient } from '../client/registry-client.ts';
 import type { Exchange } from '../client/exchange.ts';
-import type { RunConfig } from '../config.ts';
+import { disabledReason, type RunConfig } from '../config.ts';
 import { keptExchanges, type Result } from '../report/types.ts';
 import { poolSizes } from './arbitraries.ts';
 import { commandsFor, PROPERTIES, type PropertyDefinition } from './commands/index.ts';
@@ -78,6 +78,8 @@ function baseResult(property: PropertyDefinition): Omit<Result, 'status' | 'mess
 }
 
 function unmet(property: PropertyDefinition, config: RunConfig): string | undefined {
+  const disabled = disabledReason(property.id, config);
+  if (disabled !== undefined) return disabled;
   const missing = property.requires.filter((capability) => !config.capabilities[capability]);
   if (missing.length > 0) return `registry declared without: ${missing.join(', ')}`;
   if (property.needsGc && !config.gc.trigger) return 'no way to make the registry collect garbage (use --gc-command CMD)';
@@ -238,14 +240,17 @@ async function ticking<T>(tick: () => void, work: () => Promise<T>): Promise<T> 
 /** Runs of the minimal sequence tried to see it fail again (a race may not fail every time). */
 const RERUNS = 3;
 
-/** Runs the minimal counterexample again, recording its exchanges; undefined if it never failed. */
+/**
+ * Runs the minimal counterexample again, recording its exchanges — its own only, not those of
+ * requests an earlier execution left in flight — up to its failure; undefined if it never failed.
+ */
 async function rerun(client: RegistryClient, execute: () => Promise<Model>, trace: () => readonly string[]): Promise<Failure | undefined> {
   for (let attempt = 0; attempt < RERUNS; attempt += 1) {
-    const mark = client.log.mark();
+    const exchanges: Exchange[] = [];
     try {
-      await execute();
+      await client.recording(exchanges, execute);
     } catch (error) {
-      return { error, trace: [...trace()], exchanges: client.log.since(mark) };
+      return { error, trace: [...trace()], exchanges: [...exchanges] };
     }
   }
   return undefined;

@@ -30,6 +30,7 @@ function exchangeJson(exchange: Exchange): object {
     responseHeaders: sortedHeaders(exchange.responseHeaders),
     responseBody: bodyJson(exchange.responseBody),
     ms: exchange.ms,
+    incomplete: exchange.incomplete,
   };
 }
 

@@ -8,6 +8,8 @@
  * real bug it mirrors.
  */
 
+import { AUTH_FAULTS, type AuthFaultName } from './auth.ts';
+
 export const FAULT_CATALOG = {
   // Garbage collection
   'gc-no-grace': 'GC ignores the grace period and deletes blobs uploaded for a manifest not pushed yet (zot\'s early code: GC after every PUT, docs/deviations.md#zots-early-storage-code)',
@@ -50,10 +52,20 @@ export const FAULT_CATALOG = {
   'error-codes-nonstandard': 'error bodies carry codes outside the spec\'s closed set (NOT_FOUND, BAD_REQUEST, …)',
 } as const;
 
-export type FaultName = keyof typeof FAULT_CATALOG;
+/** A fault of the registry (FAULT_CATALOG) or of its access control (AUTH_FAULTS: needs --auth). */
+export type FaultName = keyof typeof FAULT_CATALOG | AuthFaultName;
 
 export function isFaultName(name: string): name is FaultName {
-  return Object.hasOwn(FAULT_CATALOG, name);
+  return Object.hasOwn(FAULT_CATALOG, name) || Object.hasOwn(AUTH_FAULTS, name);
+}
+
+export function isAuthFault(name: FaultName): name is AuthFaultName {
+  return Object.hasOwn(AUTH_FAULTS, name);
+}
+
+/** What a fault of either catalog mirrors. */
+export function faultDescription(name: FaultName): string {
+  return isAuthFault(name) ? AUTH_FAULTS[name] : FAULT_CATALOG[name];
 }
 
 /**

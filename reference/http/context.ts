@@ -23,8 +23,8 @@ export interface RegistryConfig {
   readonly deletes: { readonly manifests: boolean; readonly tags: boolean; readonly blobs: boolean };
   /** Mount without `from` searches every repository (spec "automatic content discovery"). */
   readonly autoMount: boolean;
-  /** Most entries of one page before a Link header points at the next: referrers, and tags when `n` is absent or larger. */
-  readonly pages: { readonly referrers: number; readonly tags: number };
+  /** Most entries of one page before a Link header points at the next: referrers, and tags and the catalog when `n` is absent or larger. */
+  readonly pages: { readonly referrers: number; readonly tags: number; readonly catalog: number };
   /** Uploads streaming and manifest bytes held at once: 429 above them. */
   readonly limits: Limits;
   /** What POST /_touchstone/gc collects. */

@@ -18,7 +18,10 @@ export type HttpErrorKind =
   | 'PAGINATION_INVALID'
   | 'PARAMETER_INVALID'
   | 'RANGE_NOT_SATISFIABLE'
-  | 'TOO_MANY_REQUESTS';
+  | 'TOO_MANY_REQUESTS'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'TOKEN_REQUEST_INVALID';
 
 export interface ErrorEntry {
   readonly code: ErrorCode;
@@ -54,6 +57,9 @@ export const ERROR_TABLE: Readonly<Record<HttpErrorKind, ErrorEntry>> = {
   PARAMETER_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a parameter of the registry\'s own admin endpoint is malformed' },
   RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, why: 'Range outside the blob (RFC 9110 §15.5.17)' },
   TOO_MANY_REQUESTS: { code: 'TOOMANYREQUESTS', status: 429, why: 'more uploads or manifest bytes at once than the registry takes; Retry-After says when to try again (code-14)' },
+  UNAUTHORIZED: { code: 'UNAUTHORIZED', status: 401, why: 'no credentials, wrong ones, or a token that does not hold the scope; WWW-Authenticate says how to authenticate' },
+  DENIED: { code: 'DENIED', status: 403, why: 'the caller is known but the policy does not grant the action' },
+  TOKEN_REQUEST_INVALID: { code: 'UNSUPPORTED', status: 400, why: 'a /token request names another service or a malformed scope (token authentication spec)' },
 };
 
 export class HttpError extends Error {

@@ -12,6 +12,7 @@ import { deleteBlob, getBlob } from './blobs.ts';
 import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './uploads.ts';
 import { deleteManifest, getManifest, putManifest } from './manifests.ts';
 import { listTags } from './tags.ts';
+import { listCatalog } from './catalog.ts';
 import { listReferrers } from './referrers.ts';
 import { runGc } from './admin.ts';
 import { HttpError } from './errors.ts';
@@ -19,7 +20,7 @@ import { sendError } from './respond.ts';
 import type { Context, Handler, RegistryConfig } from './context.ts';
 
 /** What a request path addresses; `name` and `ref` are its path parameters. */
-export type Resource = 'base' | 'tags' | 'manifest' | 'referrers' | 'uploads' | 'upload' | 'blob' | 'admin-gc';
+export type Resource = 'base' | 'catalog' | 'tags' | 'manifest' | 'referrers' | 'uploads' | 'upload' | 'blob' | 'admin-gc';
 
 interface Route {
   readonly resource: Resource;
@@ -29,6 +30,8 @@ interface Route {
 
 const ROUTES: readonly Route[] = [
   { resource: 'base', pattern: /^\/v2\/?$/, methods: { GET: getBase, HEAD: getBase } },
+  // Not an endpoint of the spec ("reserved for historical usage"); before the name routes: _catalog is no name.
+  { resource: 'catalog', pattern: /^\/v2\/_catalog$/, methods: { GET: listCatalog } },
   { resource: 'tags', pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: listTags } },
   { resource: 'manifest', pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest } },
   { resource: 'referrers', pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: listReferrers } },
@@ -41,6 +44,7 @@ const ROUTES: readonly Route[] = [
 /** The spec's endpoint ids (§"Endpoints"), by resource and method; the ids of end-4 and end-11 depend on the query. */
 const ENDPOINTS: Readonly<Record<Resource, Readonly<Record<string, string>>>> = {
   base: { GET: 'end-1', HEAD: 'end-1' },
+  catalog: {},
   tags: { GET: 'end-8' },
   manifest: { GET: 'end-3', HEAD: 'end-3', PUT: 'end-7', DELETE: 'end-9' },
   referrers: { GET: 'end-12' },
@@ -104,28 +108,37 @@ function parseTarget(target: string): URL {
  */
 const connectionMarks = new WeakMap<Socket, { read: number; written: number }>();
 
-export function createRegistryHandler(config: RegistryConfig): (req: IncomingMessage, res: ServerResponse) => void {
+export type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Builds the registry's request listener; `layer` wraps the dispatch (access control) inside the
+ * request log, so that every request is logged, also those the layer answers itself.
+ */
+export function createRegistryHandler(config: RegistryConfig, layer: (next: Listener) => Listener = (next) => next): Listener {
+  const handle = layer((req, res) => {
+    dispatch(config, req, res).catch((error: unknown) => {
+      sendError(res, error);
+    });
+  });
   return (req, res) => {
     const started = performance.now();
     const socket = req.socket;
     const mark = connectionMarks.get(socket) ?? { read: 0, written: 0 };
-    const path = req.url ?? '';
     res.on('close', () => {
       const now = { read: socket.bytesRead, written: socket.bytesWritten };
       connectionMarks.set(socket, now);
       config.log({
         time: new Date().toISOString(),
         method: req.method ?? '',
-        path,
+        // As the registry saw it: access control takes secrets out of the query before it goes on.
+        path: req.url ?? '',
         status: res.statusCode,
         bytesIn: now.read - mark.read,
         bytesOut: now.written - mark.written,
         ms: Math.round((performance.now() - started) * 100) / 100,
       });
     });
-    dispatch(config, req, res).catch((error: unknown) => {
-      sendError(res, error);
-    });
+    handle(req, res);
   };
 }
 

@@ -3,7 +3,7 @@
  * test; an undici client with short keep-alive that always consumes response bodies.
  */
 import { dir } from 'tmp-promise';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { Test } from 'tap';
 import { startRegistry, type RegistryOptions, type RunningRegistry } from '../../reference/registry.ts';
 import type { RequestLog } from '../../reference/http/context.ts';
@@ -35,6 +35,8 @@ export interface Reply {
 export interface CallOptions {
   readonly headers?: Record<string, string>;
   readonly body?: string | Uint8Array | AsyncIterable<Uint8Array>;
+  /** Another agent, e.g. one that trusts a test CA (test/helpers/auth.ts). */
+  readonly dispatcher?: Dispatcher;
 }
 
 const agent = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10, connections: 16 });
@@ -46,7 +48,7 @@ export async function call(base: string, method: string, path: string, options: 
     method: method as 'GET',
     headers: options.headers,
     body: options.body as never,
-    dispatcher: agent,
+    dispatcher: options.dispatcher ?? agent,
   });
   const body = Buffer.from(await response.body.arrayBuffer());
   const headers = response.headers;

@@ -2,7 +2,7 @@
  * Interop with the real podman (Debian 12: 4.3.1, vfs storage, pull and push only) against the
  * reference registry on 127.0.0.1: an image skopeo put there is pulled by tag with the digest it
  * was pushed with; pushed back to another repository it arrives with the same config and layers
- * (podman mounts or re-uploads them by the streamed-PATCH flow of spec-notes §8); pulled from a
+ * (podman mounts or re-uploads them by the streamed-PATCH flow of docs/clients.md#streamed-patch); pulled from a
  * two-platform index, podman picks the linux/amd64 child.
  */
 import t from 'tap';

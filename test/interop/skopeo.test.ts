@@ -4,7 +4,7 @@
  * digests, for one image and for a two-platform index (`--all`); `inspect` (parsed, `--raw`,
  * `--config`, per platform), `list-tags`, `delete`; a copy between two repositories of the
  * registry (skopeo mounts the layer: `POST ?mount=&from=` → 201); and the upload flow skopeo uses
- * (spec-notes §8): one streamed PATCH without Content-Range (Content-Length when the size is
+ * (docs/clients.md#blob-pushes): one streamed PATCH without Content-Range (Content-Length when the size is
  * known, Transfer-Encoding: chunked when it is not) → 202, then `PUT ?digest=` with an empty body.
  *
  * The registry's request log (method, path, status) and the request headers seen by its server
@@ -132,7 +132,7 @@ if (await requireTool(t, 'skopeo', 'skopeo')) {
     const pushed = await skopeo(['copy', '--all', '--preserve-digests', DEST_TLS_OFF, `oci:${multi.dir}:multi`, docker('interop/multi:multi')]);
     if (!assertSucceeded(t, pushed, 'skopeo copy --all oci:… docker://…/interop/multi:multi')) return;
 
-    // Children are PUT by digest before the index is PUT by tag (spec-notes §8), all accepted.
+    // Children are PUT by digest before the index is PUT by tag (docs/clients.md#manifests-and-indexes), all accepted.
     const manifestPuts = registry.logs.slice(fromLog).filter((e) => e.method === 'PUT' && e.path.startsWith('/v2/interop/multi/manifests/'));
     t.same(
       manifestPuts.map((e) => [e.path, e.status]),
@@ -284,7 +284,7 @@ if (await requireTool(t, 'skopeo', 'skopeo')) {
     const fromLog = registry.logs.length;
     const deleted = await skopeo(['delete', TLS_OFF, docker('interop/mounted:v1')]);
     if (!assertSucceeded(t, deleted, 'skopeo delete docker://…/interop/mounted:v1')) return;
-    // skopeo resolves the tag, then deletes by digest (spec-notes §8).
+    // skopeo resolves the tag, then deletes by digest (docs/clients.md#deletes).
     t.same(
       registry.logs.slice(fromLog).filter((e) => e.path.startsWith('/v2/interop/mounted/')).map((e) => [e.method, e.path, e.status]),
       [

@@ -1,7 +1,7 @@
 /**
  * ConcurrentTags: one manifest PUT under several tags at once, in one repository. Each PUT is a
  * read-modify-write of the repository's tag list on most registries; without a lock, concurrent
- * ones lose each other's tags (the seed declared a mutex and never used it: spec-notes §10).
+ * ones lose each other's tags (zot's early code declared a mutex and never used it: docs/deviations.md#zots-early-storage-code).
  * Every PUT answers 201, and afterwards every tag resolves.
  */
 import fc from 'fast-check';

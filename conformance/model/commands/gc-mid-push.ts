@@ -2,10 +2,10 @@
  * GcMidPush: a collection lands in the middle of a client's push — after the image's blobs, before
  * its manifest. The blobs are unreferenced and younger than the grace period: the collection must
  * leave them (the seed collected right after every PUT and deleted blobs uploaded for a manifest
- * not pushed yet: spec-notes §10, §11), and the manifest PUT then succeeds. The rest is judged as
+ * not pushed yet: docs/gc.md#grace-period), and the manifest PUT then succeeds. The rest is judged as
  * for any collection. Sequential on purpose: the same bug shows every time, so a counterexample
  * shrinks and replays (a collection racing the requests shows it only sometimes), and a registry
- * that collects offline (CNCF Distribution: spec-notes §9) is never asked to serve while it does.
+ * that collects offline (CNCF Distribution: docs/deviations.md#cncf-distribution-282) is never asked to serve while it does.
  */
 import fc from 'fast-check';
 import { buildImage, ensureBlobs, pushBuilt } from '../actions.ts';

@@ -103,7 +103,7 @@ export const PROPERTIES: readonly PropertyDefinition[] = [
   {
     id: 'property.gc',
     title: 'Garbage collection: nothing reachable or young ever disappears, and declared garbage is reclaimed',
-    spec: 'spec-notes §11 (GC is outside the spec: safety and reclaim properties of touchstone)',
+    spec: 'docs/gc.md (GC is outside the spec: the safety and reclaim rules touchstone holds a registry to)',
     requires: ['push', 'pull'],
     needsGc: true,
     // What GC gets wrong needs a shape first: images sharing layers, indexes over untagged

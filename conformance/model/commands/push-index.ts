@@ -1,5 +1,5 @@
 /**
- * PushIndex: an OCI image index, pushed the way clients push one (spec-notes §8): fresh child
+ * PushIndex: an OCI image index, pushed the way clients push one (docs/clients.md#manifests-and-indexes): fresh child
  * images first, by digest, then the index under a tag or by digest (spec "Pushing Manifests").
  * Children may also be manifests the repository already holds — images, and indexes too, so
  * indexes nest (image-spec image-index.md). With no child at all the index is empty, which is

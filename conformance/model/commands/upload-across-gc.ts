@@ -1,7 +1,7 @@
 /**
  * UploadAcrossGc: a chunked upload with a garbage collection between its chunks. The session is
  * younger than the grace period, so the collection must leave it alone: the next chunk is
- * accepted and the PUT stores the blob (spec-notes §11: GC safe while clients push).
+ * accepted and the PUT stores the blob (docs/gc.md#upload-sessions: GC safe while clients push).
  */
 import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';

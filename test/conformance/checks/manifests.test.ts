@@ -221,7 +221,7 @@ t.test('a 403 for a repository that does not exist fails manifests.pull.unknown-
 });
 
 t.test('Accept negotiation like CNCF Distribution 2.8.2 fails manifests.pull.no-accept only', async (t) => {
-  // Distribution answers 404 for an OCI manifest when the Accept header lacks the OCI type (spec-notes §9).
+  // Distribution answers 404 for an OCI manifest when the Accept header lacks the OCI type (docs/deviations.md#cncf-distribution-282).
   const results = await tampered(t, async (request, forward) => {
     if (!isManifestRead(request)) return undefined;
     const response = await forward();

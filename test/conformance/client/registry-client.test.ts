@@ -137,3 +137,49 @@ t.test('GET and HEAD follow redirects (a download sent to storage); writes do no
   t.equal((await c.request('HEAD', '/v2/r/blobs/sha256:abc')).status, 200);
   t.equal((await c.request('PUT', '/v2/r/manifests/x', { body: '{}' })).status, 307, 'a redirected write is the answer');
 });
+
+t.test('a sink receives a 2xx body as it streams; the reply keeps none of it, the exchange its size; error bodies stay', async (t) => {
+  const big = Buffer.alloc(3 * BODY_KEEP_BYTES + 7, 9);
+  const url = await serve(t, (req, res) => {
+    if (req.url === '/big') res.end(big);
+    else res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"BLOB_UNKNOWN"}]}');
+  });
+  const c = client(t, url);
+  const chunks: Buffer[] = [];
+  const reply = await c.request('GET', '/big', { sink: (chunk) => chunks.push(Buffer.from(chunk)) });
+  t.equal(reply.status, 200);
+  t.ok(Buffer.concat(chunks).equals(big), 'the sink got every byte');
+  t.equal(reply.body.length, 0, 'the reply keeps none');
+  t.same(reply.exchange.responseBody, { size: big.length, base64: undefined });
+  const missing = await c.request('GET', '/missing', { sink: () => t.fail('an error body goes to the reply, not the sink') });
+  t.equal(missing.status, 404);
+  t.match(missing.body.toString(), /BLOB_UNKNOWN/);
+});
+
+t.test('a sink receives the body of a 2xx answer as it streams; other answers are buffered', async (t) => {
+  const url = await serve(t, (req, res) => {
+    if (req.url === '/missing') {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end('{"errors":[]}');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    res.write(Buffer.alloc(70_000, 1));
+    res.end(Buffer.alloc(30_000, 2));
+  });
+  const c = client(t, url);
+  const mark = c.log.mark();
+  const chunks: Uint8Array[] = [];
+  const reply = await c.request('GET', '/blob', { sink: (chunk) => chunks.push(chunk) });
+  t.equal(reply.status, 200);
+  t.equal(reply.body.length, 0, 'nothing buffered in the reply');
+  const got = Buffer.concat(chunks);
+  t.equal(got.length, 100_000, 'every byte reached the sink');
+  t.ok(got.subarray(0, 70_000).every((b) => b === 1) && got.subarray(70_000).every((b) => b === 2), 'in order');
+  t.same(c.log.since(mark)[0]?.responseBody, { size: 100_000, base64: undefined }, 'the exchange records the size only');
+  const sunk: Uint8Array[] = [];
+  const missing = await c.request('GET', '/missing', { sink: (chunk) => sunk.push(chunk) });
+  t.equal(missing.status, 404);
+  t.equal(sunk.length, 0, 'an error body never reaches the sink');
+  t.same(missing.json(), { errors: [] }, 'it is buffered as usual');
+});

@@ -56,7 +56,10 @@ t.test('in a pipe: plain progress lines per property, written before its result 
     t.ok(start >= 0, `${id}: a line at its start`);
     t.ok(result > start, `${id}: the progress line comes before its result line`);
     const lines = out.chunks.slice(start, result).filter((c) => c.startsWith(`${id}: running`));
-    t.ok(lines.length >= 1 && lines.length <= 2, `${id}: at most one line per ${PLAIN_EVERY_MS / 1000} s after the first (${lines.length})`);
+    // The property took as long as its result line says (one execution may outlast the budget on a busy machine).
+    const seconds = Number(/\(([\d.]+) s\)/.exec(out.chunks[result] ?? '')?.[1] ?? NaN);
+    const most = 1 + Math.ceil((seconds * 1000) / PLAIN_EVERY_MS);
+    t.ok(lines.length >= 1 && lines.length <= most, `${id}: at most one line per ${PLAIN_EVERY_MS / 1000} s after the first (${lines.length} in ${seconds} s)`);
     for (const line of lines) t.match(line, new RegExp(`^${id.replace('.', '\\.')}: running, \\d+/1000 executions, \\d+\\.\\d s of 2\\.0 s\\n$`), 'one whole line');
   }
   t.ok(chunkWith(out, 'property.tags: running') > chunkWith(out, /PASS {2}property\.blobs /), 'the second property starts after the first ended');

@@ -1,6 +1,6 @@
 /**
- * Concurrency: parallel manifest pushes into one repository lose no tag (the seed's unused mutex
- * did: spec-notes §10), through the store and through HTTP; interleaved deletes and pushes keep
+ * Concurrency: parallel manifest pushes into one repository lose no tag (zot's early code, with its unused mutex,
+ * did: docs/deviations.md#zots-early-storage-code), through the store and through HTTP; interleaved deletes and pushes keep
  * index.json consistent; GC running alongside pushes never deletes a blob a pushed manifest
  * references; concurrent PATCHes to one session are serialized.
  */

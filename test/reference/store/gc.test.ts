@@ -1,5 +1,5 @@
 /**
- * Garbage collection (spec-notes §11). With no grace period and a clock far in the future, GC
+ * Garbage collection (docs/gc.md). With no grace period and a clock far in the future, GC
  * collects exactly what nothing reaches, and never anything reachable: a tagged image's config
  * and layers, a tagged index's children and grandchildren, layers shared with another image,
  * referrers of a live subject and their blobs. Untagged manifests go only with deleteUntagged.
