@@ -29,6 +29,7 @@ const AREAS: readonly (readonly [RegExp, readonly string[]])[] = [
   [/uploads\.ts$|digest\.ts$/, ['blobs.upload', 'blobs.mount']],
   [/http\/tags\.ts$/, ['tags']],
   [/referrers\.ts$/, ['referrers']],
+  [/http\/catalog\.ts$/, ['catalog']],
   [/manifests\.ts$|manifest-format\.ts$/, ['manifests', 'deletes', 'referrers', 'tags']],
   [/base\.ts$/, ['base']],
   [/admin\.ts$|gc\.ts$|pins\.ts$/, ['gc']],

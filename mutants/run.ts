@@ -25,7 +25,7 @@ const ORDER = [
   'reference/store/fs-atomic.ts', 'reference/store/digest.ts', 'reference/store/image-store.ts', 'reference/store/blobs.ts',
   'reference/store/manifest-format.ts', 'reference/store/layout.ts', 'reference/store/scrub.ts', 'reference/store/gc.ts',
   'reference/store/manifests.ts', 'reference/store/uploads.ts',
-  'reference/http/blobs.ts', 'reference/http/uploads.ts', 'reference/http/tags.ts', 'reference/http/referrers.ts',
+  'reference/http/blobs.ts', 'reference/http/uploads.ts', 'reference/http/tags.ts', 'reference/http/referrers.ts', 'reference/http/catalog.ts',
   'reference/http/manifests.ts', 'reference/http/respond.ts', 'reference/http/errors.ts', 'reference/http/router.ts',
   'reference/http/context.ts', 'reference/http/base.ts', 'reference/http/admin.ts', 'reference/http/limits.ts',
 ];
@@ -66,7 +66,8 @@ interface ReportMutant {
 
 /** Turns the command's verdict line into Stryker's status: only a `killed:` line is a kill. */
 export function settle(mutant: ReportMutant): void {
-  if (mutant.status !== 'Killed') return;
+  // A kill settled by an earlier run and kept by --incremental holds its verdict line alone.
+  if (mutant.status !== 'Killed' || mutant.statusReason?.startsWith('killed:')) return;
   const line = (mutant.statusReason ?? '').split('\n').find((l) => l.startsWith(MARK))?.slice(MARK.length).trim();
   if (line === undefined) {
     mutant.status = 'RuntimeError';
