@@ -81,8 +81,9 @@ export function settle(mutant: ReportMutant): void {
 }
 
 async function settleFile(file: string): Promise<void> {
-  const report = JSON.parse(await readFile(file, 'utf8')) as { files: Record<string, { mutants: ReportMutant[] }> };
+  const report = JSON.parse(await readFile(file, 'utf8')) as { runAt?: string; files: Record<string, { mutants: ReportMutant[] }> };
   for (const entry of Object.values(report.files)) entry.mutants.forEach(settle);
+  report.runAt = new Date().toISOString(); // read by the table (mutants/table.ts); Stryker ignores it
   await writeFile(file, `${JSON.stringify(report, null, 1)}\n`);
 }
 

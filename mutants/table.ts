@@ -40,6 +40,8 @@ export interface TriageEntry {
 
 interface Row {
   file: string;
+  /** The day of the file's last run (the `runAt` mutants/run.ts stamps into its results). */
+  run: string;
   mutants: number;
   killed: number;
   survived: number;
@@ -63,18 +65,29 @@ async function resultFiles(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => join(e.parentPath, e.name)).sort();
 }
 
+/** Every source file mutation testing covers (reference/http and reference/store), sorted. */
+async function sourcesOf(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of ['reference/http', 'reference/store']) {
+    for (const entry of await readdir(join(root, dir), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts')) found.push(relative(root, join(entry.parentPath, entry.name)));
+    }
+  }
+  return found.sort();
+}
+
 const percent = (part: number, whole: number): string => (whole === 0 ? '—' : `${((100 * part) / whole).toFixed(1)} %`);
 
 function tableOf(rows: readonly Row[]): string {
-  const total: Row = { file: '**total**', mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0, allowed: 0 };
+  const total: Row = { file: '**total**', run: '', mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0, allowed: 0 };
   for (const row of rows) for (const key of ['mutants', 'killed', 'survived', 'timeout', 'noCoverage', 'errors', 'equivalent', 'allowed'] as const) total[key] += row[key];
   const line = (r: Row): string => {
     const detected = r.killed + r.timeout;
-    return `| ${r.file.startsWith('*') ? r.file : `\`${r.file}\``} | ${r.mutants} | ${r.killed} | ${r.survived} | ${r.timeout} | ${r.noCoverage} | ${r.errors} | ${percent(detected, r.mutants - r.errors)} | ${r.equivalent} | ${r.allowed} | ${percent(detected, r.mutants - r.errors - r.equivalent - r.allowed)} |`;
+    return `| ${r.file.startsWith('*') ? r.file : `\`${r.file}\``} | ${r.run} | ${r.mutants} | ${r.killed} | ${r.survived} | ${r.timeout} | ${r.noCoverage} | ${r.errors} | ${percent(detected, r.mutants - r.errors)} | ${r.equivalent} | ${r.allowed} | ${percent(detected, r.mutants - r.errors - r.equivalent - r.allowed)} |`;
   };
   return [
-    '| file | mutants | killed | survived | timed out | not reached | errors | score | equivalent | allowed | score without equivalent and allowed |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| file | run | mutants | killed | survived | timed out | not reached | errors | score | equivalent | allowed | score without equivalent and allowed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(line),
     line(total),
   ].join('\n');
@@ -94,10 +107,10 @@ export async function writeTables(root: string): Promise<void> {
   const rows: Row[] = [];
   const survivors: string[] = [];
   for (const path of await resultFiles(join(root, 'mutants/results'))) {
-    const report = JSON.parse(await readFile(path, 'utf8')) as { files: Record<string, { mutants: ResultMutant[] }> };
+    const report = JSON.parse(await readFile(path, 'utf8')) as { runAt?: string; files: Record<string, { mutants: ResultMutant[] }> };
     for (const [name, { mutants }] of Object.entries(report.files)) {
       const file = relative(root, join(root, name));
-      const row: Row = { file, mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0, allowed: 0 };
+      const row: Row = { file, run: report.runAt?.slice(0, 10) ?? '—', mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0, allowed: 0 };
       for (const m of [...mutants].sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)) {
         if (m.status === 'Ignored') continue;
         row.mutants += 1;
@@ -120,8 +133,11 @@ export async function writeTables(root: string): Promise<void> {
       rows.push(row);
     }
   }
-  const stamp = `${rows.length} files run (\`npm run mutants\`, ${new Date().toISOString().slice(0, 10)}).`;
-  const table = `${stamp}\n\n${tableOf(rows)}`;
+  const run = new Set(rows.map((row) => row.file));
+  const notRun = (await sourcesOf(root)).filter((file) => !run.has(file));
+  const stamp = `${rows.length} of ${rows.length + notRun.length} files run (\`npm run mutants\`; the run column gives the day of each file's last run).`;
+  const rest = notRun.length === 0 ? '' : `\n\nNot run yet (${notRun.length} files): ${notRun.map((file) => `\`${file}\``).join(', ')}.`;
+  const table = `${stamp}\n\n${tableOf(rows)}${rest}`;
   const docs = join(root, 'docs/mutants.md');
   let text = await readFile(docs, 'utf8');
   text = replaceBetween(text, 'mutants-table', table);
