@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { MARK } from './profile.ts';
+import { settle, type ReportMutant } from './profile.ts';
 import { writeTables } from './table.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -56,28 +56,6 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
     child.on('error', reject);
     child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 128 : 1)));
   });
-}
-
-interface ReportMutant {
-  status: string;
-  statusReason?: string;
-  [key: string]: unknown;
-}
-
-/** Turns the command's verdict line into Stryker's status: only a `killed:` line is a kill. */
-export function settle(mutant: ReportMutant): void {
-  // A kill settled by an earlier run and kept by --incremental holds its verdict line alone.
-  if (mutant.status !== 'Killed' || mutant.statusReason?.startsWith('killed:')) return;
-  const line = (mutant.statusReason ?? '').split('\n').find((l) => l.startsWith(MARK))?.slice(MARK.length).trim();
-  if (line === undefined) {
-    mutant.status = 'RuntimeError';
-    mutant.statusReason = `the command gave no verdict: ${(mutant.statusReason ?? '').slice(-600)}`;
-    return;
-  }
-  mutant.statusReason = line;
-  if (line.startsWith('not reached')) mutant.status = 'NoCoverage';
-  else if (line.startsWith('timed out')) mutant.status = 'Timeout';
-  else if (!line.startsWith('killed:')) mutant.status = 'RuntimeError';
 }
 
 async function settleFile(file: string): Promise<void> {

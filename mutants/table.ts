@@ -136,7 +136,7 @@ export async function writeTables(root: string): Promise<void> {
   const run = new Set(rows.map((row) => row.file));
   const notRun = (await sourcesOf(root)).filter((file) => !run.has(file));
   const stamp = `${rows.length} of ${rows.length + notRun.length} files run (\`npm run mutants\`; the run column gives the day of each file's last run).`;
-  const rest = notRun.length === 0 ? '' : `\n\nNot run yet (${notRun.length} files): ${notRun.map((file) => `\`${file}\``).join(', ')}.`;
+  const rest = notRun.length === 0 ? '' : `\n\nNot run yet (${notRun.length} file${notRun.length === 1 ? '' : 's'}): ${notRun.map((file) => `\`${file}\``).join(', ')}.`;
   const table = `${stamp}\n\n${tableOf(rows)}${rest}`;
   const docs = join(root, 'docs/mutants.md');
   let text = await readFile(docs, 'utf8');
