@@ -5,10 +5,11 @@
  * `bytes=-n` give 206 with the right slice (range support is a SHOULD: a registry that ignores
  * Range is skipped), an unsatisfiable range (past the end, `bytes=-0`) 416, a range of the empty
  * blob never 206, a 416 names the size, an unknown unit is ignored, two ranges are served whole
- * or completely, and content is scoped to its repository. Also exports expectServed
+ * or completely, an invalid range (last before first) is ignored or refused, and content is
+ * scoped to its repository. Also exports expectServed
  * and expectLocationServes, which the upload, mount, delete and GC checks share.
  */
-import { BrokenResponse, CheckFailure } from '../client/errors.ts';
+import { BrokenResponse, CheckFailure, HarnessError } from '../client/errors.ts';
 import { digestNames, ensure, expectBody, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { randomBlob, unknownDigest, type Content } from '../content.ts';
@@ -44,10 +45,14 @@ async function pushedBlob(ctx: CheckContext, size = 1024): Promise<{ repo: strin
 /**
  * GET with a Range header. A connection the registry drops mid-answer is its failure, not the
  * harness's: e.g. a 416 declaring the blob's size as Content-Length with a shorter error body
- * (CNCF Distribution 2.8.2), or a 206 whose body falls short of its Content-Length.
+ * (CNCF Distribution 2.8.2), or a 206 whose body falls short of its Content-Length. So is a
+ * connection it closes before answering: the blob was just pushed, only the Range can have failed.
  */
 async function rangeRequest(ctx: CheckContext, url: string, header: string): Promise<Reply> {
   return ctx.request('GET', url, { headers: { Range: header } }).catch((error: unknown) => {
+    if (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed|ECONNRESET/.test(error.message)) {
+      throw new CheckFailure(`GET with Range: ${header}: the registry closed the connection without an answer: ${error.message}`);
+    }
     if (error instanceof BrokenResponse) {
       throw new BrokenResponse(`GET with Range: ${header}: the registry broke off its answer (a Content-Length its body does not have?): ${error.message}`, error.exchange);
     }
@@ -172,11 +177,13 @@ export default defineChecks([
     async run(ctx) {
       const { repo, blob } = await pushedBlob(ctx, 1000);
       const url = `/v2/${repo}/blobs/${blob.digest}`;
-      // A last-pos past the end is the remainder of the blob (RFC 9110 §14.1.2).
-      for (const [header, start, end] of [['bytes=100-299', 100, 299], ['bytes=900-', 900, 999], ['bytes=990-5000', 990, 999]] as const) {
+      // A last-pos past the end is the remainder of the blob (RFC 9110 §14.1.2); one byte
+      // (bytes=0-0, the probe clients send to learn whether ranges are served) is a range too.
+      const ranges = [['bytes=100-299', 100, 299], ['bytes=900-', 900, 999], ['bytes=990-5000', 990, 999], ['bytes=0-0', 0, 0], ['bytes=999-999', 999, 999]] as const;
+      for (const [header, start, end] of ranges) {
         const reply = await rangeRequest(ctx, url, header);
-        if (ignoresRange(reply, blob)) ctx.skip(`the registry ignores Range (answered 200 with the whole blob to Range: ${header})`);
-        expectStatus(reply, [206], `GET with Range: ${header}`);
+        if (header === ranges[0][0] && ignoresRange(reply, blob)) ctx.skip(`the registry ignores Range (answered 200 with the whole blob to Range: ${header})`);
+        expectStatus(reply, [206], `GET with Range: ${header} (${ranges[0][0]} was served as a range)`);
         const contentRange = reply.header('content-range');
         ensure(contentRange === `bytes ${start}-${end}/${blob.size}`, `GET with Range: ${header}: Content-Range ${JSON.stringify(contentRange)}, expected "bytes ${start}-${end}/${blob.size}"`, reply);
         expectBody(reply, blob.bytes.subarray(start, end + 1), `GET with Range: ${header}`);
@@ -285,6 +292,19 @@ export default defineChecks([
       if (/^multipart\/byteranges/i.test(reply.header('content-type') ?? '')) return;
       const contentRange = /^bytes (\d+)-(\d+)\/\d+$/.exec(reply.header('content-range') ?? '');
       ensure(contentRange !== null && Number(contentRange[1]) <= 0 && Number(contentRange[2]) >= 59, `GET with Range: ${header}: a single-part 206 with Content-Range ${JSON.stringify(reply.header('content-range'))} does not hold both ranges`, reply);
+    },
+  },
+  {
+    id: 'blobs.pull.range-invalid',
+    title: 'GET with an invalid range (bytes=50-10: last before first) serves the whole blob or answers 416, never 206',
+    spec: '§Pulling blobs, range requests (end-2; RFC 9110 §14.1.1: "A range-spec is invalid if the last-pos value is present and less than the first-pos"; §14.2: "A server MAY ignore or reject a Range header field that contains an invalid ranges-specifier")',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, blob } = await pushedBlob(ctx, 100);
+      const header = 'bytes=50-10';
+      const reply = await rangeRequest(ctx, `/v2/${repo}/blobs/${blob.digest}`, header);
+      expectStatus(reply, [200, 416], `GET with Range: ${header}`);
+      if (reply.status === 200) expectBody(reply, blob.bytes, `GET with Range: ${header}`);
     },
   },
   {

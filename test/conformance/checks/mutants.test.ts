@@ -2,7 +2,8 @@
  * The checks mutation testing added (docs/mutants.md "Blind spots closed"), each against the
  * reference registry behind a tampering proxy that answers the way the mutant that revealed it
  * did: a suffix range served from the start, `bytes=-0` and the empty blob answered 206, an
- * unknown range unit or two ranges cut to one, a 416 without its length, an empty ETag, n=10
+ * unknown range unit or two ranges cut to one, a 416 without its length, bytes=50-10 answered
+ * 206, a one-byte range ignored by a registry that serves ranges, an empty ETag, n=10
  * refused, an invalid n read as a count, a Link that drops n or points past the end, a Content-Type
  * with parameters refused, a non-distributable layer required, the version header dropped or
  * emptied, a 416's Range of NaN, and tags lost by concurrent pushes. Each must fail, warn or skip.
@@ -41,6 +42,10 @@ t.test('ranges answered the way the parseRange mutants did', async (t) => {
     (isBlobGet(request) && rangeOf(request).includes(',') ? forward({ headers: { ...request.headers, range: rangeOf(request).split(',')[0] } }) : undefined), 'warn');
   await expectStatus(t, blobs, 'blobs.pull.range-unsatisfiable-length', async (request, forward) =>
     (isBlobGet(request) && rangeOf(request) !== '' ? withHeaders(await forward(), { 'content-range': undefined }) : undefined), 'warn');
+  await expectStatus(t, blobs, 'blobs.pull.range-invalid', (request) =>
+    (isBlobGet(request) && rangeOf(request) === 'bytes=50-10' ? reply(206, { 'content-range': 'bytes 50-10/100' }) : undefined), 'warn');
+  await expectStatus(t, blobs, 'blobs.pull.range', (request, forward) =>
+    (isBlobGet(request) && /^bytes=(\d+)-\1$/.test(rangeOf(request)) ? forward({ headers: { ...request.headers, range: '' } }) : undefined), 'warn');
 });
 
 t.test('an empty ETag warns blobs.pull.header-syntax and manifests.pull.header-syntax', async (t) => {
