@@ -94,6 +94,7 @@ const EXPECTED = {
     ],
     warn: [
       'blobs.pull.range-empty-blob',
+      'blobs.pull.range-invalid',
       'blobs.pull.range-suffix-unsatisfiable',
       'blobs.pull.range-unit-unknown',
       'blobs.pull.range-unsatisfiable',
