@@ -6,12 +6,15 @@
  * 206, a one-byte range ignored by a registry that serves ranges, an empty ETag, n=10
  * refused, an invalid n read as a count, a Link that drops n or points past the end, a Content-Type
  * with parameters refused, a non-distributable layer required, the version header dropped or
- * emptied, a 416's Range of NaN, and tags lost by concurrent pushes. Each must fail, warn or skip.
+ * emptied, a 416's Range of NaN, tags lost by concurrent pushes, and referrers lists that claim
+ * a filter never asked for, link past their end, or drop the filter on the pages they link to.
+ * Each must fail, warn or skip.
  */
 import t, { type Test } from 'tap';
 import base from '../../../conformance/checks/base.ts';
 import blobs from '../../../conformance/checks/blobs.ts';
 import manifests from '../../../conformance/checks/manifests.ts';
+import referrers from '../../../conformance/checks/referrers.ts';
 import tags from '../../../conformance/checks/tags.ts';
 import uploads from '../../../conformance/checks/uploads.ts';
 import type { Check } from '../../../conformance/checks/types.ts';
@@ -46,6 +49,20 @@ t.test('ranges answered the way the parseRange mutants did', async (t) => {
     (isBlobGet(request) && rangeOf(request) === 'bytes=50-10' ? reply(206, { 'content-range': 'bytes 50-10/100' }) : undefined), 'warn');
   await expectStatus(t, blobs, 'blobs.pull.range', (request, forward) =>
     (isBlobGet(request) && /^bytes=(\d+)-\1$/.test(rangeOf(request)) ? forward({ headers: { ...request.headers, range: '' } }) : undefined), 'warn');
+});
+
+t.test('referrers lists answered the way the referrers.ts mutants did', async (t) => {
+  const isReferrers = (request: TamperRequest): boolean => request.method === 'GET' && request.url.pathname.includes('/referrers/');
+  await expectStatus(t, referrers, 'referrers.list.unfiltered-header', async (request, forward) =>
+    (isReferrers(request) && !request.url.searchParams.has('artifactType') ? withHeaders(await forward(), { 'oci-filters-applied': 'artifactType' }) : undefined), 'warn');
+  await expectStatus(t, referrers, 'referrers.list.no-link-when-complete', async (request, forward) =>
+    (isReferrers(request) ? withHeaders(await forward(), { link: `<${request.url.pathname}?last=zzz>; rel="next"` }) : undefined), 'warn');
+  await expectStatus(t, referrers, 'referrers.filter.paged', (request, forward) => {
+    if (!isReferrers(request) || !request.url.searchParams.has('last')) return undefined;
+    const query = new URLSearchParams(request.url.searchParams);
+    query.delete('artifactType');
+    return forward({ path: `${request.url.pathname}?${query.toString()}` });
+  }, 'fail');
 });
 
 t.test('an empty ETag warns blobs.pull.header-syntax and manifests.pull.header-syntax', async (t) => {
