@@ -58,21 +58,21 @@ t.test('a triage entry matches its file, lines, mutator and replacement only', a
 
 t.test('the table counts each status, leaves equivalent and allowed mutants out of the last score, names files not run', async (t) => {
   const root = t.testdir({
-    reference: { http: { 'a.ts': '' }, store: { 'b.ts': '' } },
+    reference: { http: { 'tags.ts': '' }, store: { 'errors.ts': '' } },
     docs: {
       'mutants.json': JSON.stringify({
         entries: [
-          { file: 'reference/http/a.ts', lines: [2, 2], verdict: 'equivalent', why: 'a log line' },
-          { file: 'reference/http/a.ts', lines: [3, 3], verdict: 'allowed', why: 'another allowed answer' },
-          { file: 'reference/http/a.ts', lines: [6, 6], verdict: 'investigated', why: 'a crash' },
+          { file: 'reference/http/tags.ts', lines: [2, 2], verdict: 'equivalent', why: 'a log line' },
+          { file: 'reference/http/tags.ts', lines: [3, 3], verdict: 'allowed', why: 'another allowed answer' },
+          { file: 'reference/http/tags.ts', lines: [6, 6], verdict: 'investigated', why: 'a crash' },
         ],
       }),
       'mutants.md': 'head\n<!-- mutants-table:start -->\nold\n<!-- mutants-table:end -->\n<!-- mutants-survivors:start -->\nold\n<!-- mutants-survivors:end -->\n',
     },
     'README.md': 'readme\n<!-- mutants-table:start -->\nold\n<!-- mutants-table:end -->\ntail\n',
-    mutants: { results: { reference: { http: { 'a.ts.json': JSON.stringify({
+    mutants: { results: { reference: { http: { 'tags.ts.json': JSON.stringify({
       runAt: '2026-12-06T11:00:00.000Z',
-      files: { 'reference/http/a.ts': { mutants: [
+      files: { 'reference/http/tags.ts': { mutants: [
         ['Killed', 1], ['Survived', 2], ['NoCoverage', 3], ['Survived', 4], ['Timeout', 5], ['RuntimeError', 6],
       ].map(([status, line]) => ({ id: String(line), mutatorName: 'StringLiteral', replacement: '""', location: { start: { line, column: 1 } }, status })) },
       } }) } } } },
@@ -80,11 +80,11 @@ t.test('the table counts each status, leaves equivalent and allowed mutants out 
   await writeTables(root);
   const docs = await readFile(join(root, 'docs/mutants.md'), 'utf8');
   // 6 mutants: killed 1 + timed out 1 of 5 (the error left out) = 40 %; without equivalent and allowed: 2 of 3.
-  t.match(docs, '| `reference/http/a.ts` | 2026-12-06 | 6 | 1 | 2 | 1 | 1 | 1 | 40.0 % | 1 | 1 | 66.7 % |');
-  t.match(docs, 'Not run yet (1 file): `reference/store/b.ts`.');
-  t.match(docs, '`reference/http/a.ts:2:1` StringLiteral → `""` (survived): equivalent: a log line');
-  t.match(docs, '`reference/http/a.ts:3:1` StringLiteral → `""` (not reached): allowed: another allowed answer');
-  t.match(docs, '`reference/http/a.ts:4:1` StringLiteral → `""` (survived): **untriaged**');
+  t.match(docs, '| `reference/http/tags.ts` | 2026-12-06 | 6 | 1 | 2 | 1 | 1 | 1 | 40.0 % | 1 | 1 | 66.7 % |');
+  t.match(docs, 'Not run yet (1 file): `reference/store/errors.ts`.');
+  t.match(docs, '`reference/http/tags.ts:2:1` StringLiteral → `""` (survived): equivalent: a log line');
+  t.match(docs, '`reference/http/tags.ts:3:1` StringLiteral → `""` (not reached): allowed: another allowed answer');
+  t.match(docs, '`reference/http/tags.ts:4:1` StringLiteral → `""` (survived): **untriaged**');
   t.match(docs, '(runtimeerror): error, investigated: a crash');
   t.notMatch(docs, 'old');
   const readme = await readFile(join(root, 'README.md'), 'utf8');
