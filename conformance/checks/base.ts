@@ -25,6 +25,7 @@ export default defineChecks([
     title: `GET /v2/ with Docker-Distribution-API-Version, when sent, says ${API_VERSION}`,
     spec: '§Legacy Docker support HTTP headers ("the client MAY encounter Docker-specific headers, such as Docker-Distribution-API-Version … these headers are OPTIONAL"); apdx-1 (Docker Registry HTTP API V2: "Docker-Distribution-API-Version: registry/2.0")',
     level: 'MAY',
+    readOnly: true,
     async run(ctx) {
       const reply = await ctx.request('GET', '/v2/');
       expectStatus(reply, [200], 'GET /v2/');
