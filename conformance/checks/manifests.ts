@@ -3,13 +3,15 @@
  * Manifests", "Pushing Manifests with Subject"; end-3, end-7, and end-7b of the main branch): a
  * push by tag or by digest answers 201 with a pullable Location and a truthful
  * Docker-Content-Digest; a digest that does not match the body is refused; GET and HEAD by tag and
- * by digest serve the exact bytes pushed with their Content-Type, Docker-Content-Digest and
+ * by digest serve the exact bytes pushed with their Content-Type (well-formed, as is ETag), Docker-Content-Digest and
  * Content-Length, also without an Accept header or with one naming only the pushed type; unknown
  * manifests and repositories are 404 (MANIFEST_UNKNOWN); image indexes (also nested), artifacts,
  * Docker schema2 manifests and lists, manifests with a subject that does not exist yet (and
  * OCI-Subject when the registry offers referrers), sha512 digests and manifests of 4 MB are
- * accepted; missing config, layers or children are accepted or refused with MANIFEST_BLOB_UNKNOWN;
- * oversized manifests get 413; a moved tag leaves the old manifest pullable; `?tag=` applies every
+ * accepted, also with a Content-Type carrying parameters, and with a non-distributable layer (urls)
+ * never pushed; missing config, layers or children are accepted or refused with MANIFEST_BLOB_UNKNOWN;
+ * oversized manifests get 413; a moved tag leaves the old manifest pullable; tags pushed at the
+ * same time all stay; `?tag=` applies every
  * tag with one OCI-Tag each; manifests are scoped to their repository.
  */
 import { unknownDigest } from '../content.ts';
@@ -24,12 +26,16 @@ import {
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '../../spec/media-types.ts';
 import { ACCEPT_MANIFESTS, bareType, headerValues } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
+import { expectHeaderSyntax } from './blobs.ts';
 import { defineChecks } from './types.ts';
 
 /** Just under 4 MiB: "SHOULD expect to be able to support manifest pushes of at least 4 megabytes". */
 const LARGE_MANIFEST_BYTES = 4 * 1024 * 1024 - 4096;
 /** Clearly above the 4 MiB limit zot and Distribution enforce (docs/deviations.md#cncf-distribution-282). */
 const OVERSIZED_MANIFEST_BYTES = 5 * 1024 * 1024;
+
+/** Tags pushed at once by manifests.push.concurrent-tags: enough that some arrive while others are being written. */
+const CONCURRENT_TAGS = 16;
 
 const ARTIFACT_TYPE = 'application/vnd.touchstone.test.v1';
 
@@ -234,6 +240,41 @@ export default defineChecks([
             ensure(type === pushed.mediaType, `${method} manifest ${reference}: Content-Type ${type === undefined ? 'none' : JSON.stringify(type)}, pushed as ${pushed.mediaType}`, reply);
           }
         }
+      }
+    },
+  },
+  {
+    id: 'manifests.push.content-type-parameters',
+    title: 'A manifest pushed with a Content-Type carrying parameters, other case or spaces is accepted and served as its media type',
+    spec: '§Pushing Manifests (Content-Type: the manifest\'s media type), §Pulling manifests (end-3: Content-Type "SHOULD match what the client pushed", "SHOULD NOT include parameters"); RFC 9110 §8.3.1 (type and subtype are case-insensitive; parameters follow ";" with optional whitespace)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const image = freshImage();
+      await pushBlobsOf(ctx, repo, image);
+      // With a mediaType field, and without one (the Content-Type alone then names the type).
+      const { mediaType: _type, ...bare } = JSON.parse(image.manifest.bytes.toString('utf8')) as Record<string, unknown>;
+      const untyped = content(JSON.stringify(bare), OCI_MANIFEST);
+      for (const [manifest, contentType] of [[image.manifest, `${OCI_MANIFEST}; charset=utf-8`], [untyped, `${OCI_MANIFEST.toUpperCase()} ;charset=utf-8`]] as const) {
+        const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${manifest.digest}`, { body: manifest.bytes, headers: { 'Content-Type': contentType } });
+        expectStatus(reply, [201], `PUT a manifest with Content-Type: ${contentType}`);
+        const got = await expectManifest(ctx, repo, manifest.digest, manifest, `pushed with Content-Type: ${contentType}`);
+        const served = got.header('content-type');
+        ensure(bareType(served) === OCI_MANIFEST, `GET of a manifest pushed with Content-Type: ${contentType} answers Content-Type ${served === undefined ? 'none' : JSON.stringify(served)}, not ${OCI_MANIFEST}`, got);
+      }
+    },
+  },
+  {
+    id: 'manifests.pull.header-syntax',
+    title: 'GET and HEAD of a manifest send Content-Type and ETag, when they do, in RFC 9110 form',
+    spec: 'RFC 9110 §8.3.1 (Content-Type: type/subtype with parameters), §8.8.3 (ETag: a quoted entity-tag)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const { repo, manifest } = await pushedImage(ctx);
+      for (const method of ['GET', 'HEAD']) {
+        const reply = await ctx.request(method, `/v2/${repo}/manifests/${manifest.digest}`, { headers: ACCEPT_MANIFESTS });
+        expectStatus(reply, [200], `${method} manifest`);
+        expectHeaderSyntax(reply, `${method} manifest`);
       }
     },
   },
@@ -448,6 +489,28 @@ export default defineChecks([
     },
   },
   {
+    id: 'manifests.push.non-distributable',
+    title: 'An image manifest whose layer has urls (non-distributable) and was never pushed is accepted and served',
+    spec: 'image-spec descriptor.md ("urls … specifies a list of URIs from which this object MAY be downloaded": such a layer lives outside the registry); §Pushing Manifests (only blobs that "do not exist in the repository" may be refused)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const config = imageConfig(randomUUID());
+      await ctx.pushBlob(repo, config);
+      const foreign = randomBlob(512);
+      const body = {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(config),
+        layers: [descriptor(foreign, { urls: [`https://foreign.example/${foreign.digest}`] })],
+      };
+      const manifest = content(JSON.stringify(body), OCI_MANIFEST);
+      const reply = await putManifest(ctx, repo, 'foreign', manifest);
+      expectStatus(reply, [201], 'PUT a manifest whose only layer is non-distributable (urls) and was never pushed');
+      await expectManifest(ctx, repo, 'foreign', manifest, 'a manifest with a non-distributable layer');
+    },
+  },
+  {
     id: 'manifests.push.artifact',
     title: 'An artifact (image manifest with artifactType and the empty config) is accepted (201) and served',
     spec: '§Pushing Manifests (end-7), image-spec manifest.md (artifactType; "Guidance for an Empty Descriptor": application/vnd.oci.empty.v1+json, {})',
@@ -611,6 +674,27 @@ export default defineChecks([
       const header = reply.header('docker-content-digest');
       ensure(header === undefined || header === next.manifest.digest, `GET the moved tag: Docker-Content-Digest ${header}, expected the new manifest ${next.manifest.digest}`, reply);
       await expectManifest(ctx, repo, old.digest, old, 'the manifest the tag moved away from');
+    },
+  },
+  {
+    id: 'manifests.push.concurrent-tags',
+    title: `${CONCURRENT_TAGS} tags pushed to one repository at the same time all stay: every PUT answered 201 leaves its tag pullable`,
+    spec: '§Pushing Manifests (end-7: 201 Created for the tag), §Pulling manifests (end-3: an existing manifest "MUST" be provided): concurrent pushes must not lose one another',
+    level: 'MUST',
+    async run(ctx) {
+      const { repo, manifest } = await pushedImage(ctx, 'first');
+      const tags = Array.from({ length: CONCURRENT_TAGS }, (_, i) => `at-once-${i}`);
+      // Two waves: the second starts as soon as the first answer arrives, while the rest of the
+      // first wave is still being written, so pushes overlap however the registry queues them.
+      const half = tags.length / 2;
+      const first = tags.slice(0, half).map((tag) => putManifest(ctx, repo, tag, manifest));
+      await Promise.race(first);
+      const second = tags.slice(half).map((tag) => putManifest(ctx, repo, tag, manifest));
+      const pushes = await Promise.all([...first, ...second]);
+      pushes.forEach((reply, i) => expectStatus(reply, [201], `PUT tag ${tags[i]} (one of ${tags.length} pushed at once)`));
+      const heads = await Promise.all(tags.map((tag) => ctx.request('HEAD', `/v2/${repo}/manifests/${tag}`, { headers: ACCEPT_MANIFESTS })));
+      const lost = tags.filter((_, i) => heads[i]?.status !== 200);
+      ensure(lost.length === 0, `after ${tags.length} tags were pushed at once (each answered 201), HEAD of ${lost.length} answers 404 or worse: ${lost.join(', ')} (a lost index update?)`, heads.find((reply) => reply.status !== 200));
     },
   },
   {

@@ -6,8 +6,9 @@
  * config's mediaType, omitted for an index without one) and the manifest's annotations; the list
  * is exactly the manifests of that repository whose subject is the digest, also when they were
  * pushed before their subject, and a deleted referrer leaves it; `?artifactType=` filters when the
- * answer says `OCI-Filters-Applied: artifactType`; a long list is paged with `Link: <…>; rel="next"`
- * (RFC 5988), followed here to the end. Every check needs the referrers capability: CNCF
+ * answer says `OCI-Filters-Applied: artifactType` (and only then), also on every page of a long
+ * filtered list; a long list is paged with `Link: <…>; rel="next"` (RFC 5988), followed here to the
+ * end, and a complete one has no Link. Every check needs the referrers capability: CNCF
  * Distribution 2.8.2, which has no referrers API (404 text/plain), fails them.
  */
 import { randomUUID } from 'node:crypto';
@@ -45,6 +46,8 @@ interface Listing {
   /** Every descriptor of every page, in order, duplicates kept. */
   readonly descriptors: readonly Listed[];
   readonly pages: number;
+  /** The answer to every request, the first included, in order. */
+  readonly replies: readonly Reply[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -72,14 +75,16 @@ async function listReferrers(ctx: CheckContext, repo: string, subject: string, q
   let url = `${ctx.client.baseUrl}/v2/${repo}/referrers/${subject}${query}`;
   const visited = new Set<string>();
   const descriptors: Listed[] = [];
+  const replies: Reply[] = [];
   let first: Reply | undefined;
   for (let page = 1; page <= MAX_PAGES; page += 1) {
     visited.add(url);
     const reply = await ctx.request('GET', url);
     first ??= reply;
+    replies.push(reply);
     descriptors.push(...expectIndex(reply, page === 1 ? `GET /v2/${repo}/referrers/${subject}${query}` : `GET page ${page} of the referrers (${url})`));
     const next = nextLink(reply, `page ${page} of the referrers`);
-    if (next === undefined) return { first, descriptors, pages: page };
+    if (next === undefined) return { first, descriptors, pages: page, replies };
     url = next;
     ensure(!visited.has(url), `page ${page} of the referrers links back to a page already fetched (${url}): the list never ends`, reply);
   }
@@ -370,6 +375,58 @@ export default defineChecks([
       const listing = await listReferrers(ctx, repo, subject.digest);
       expectExactly(listing, referrers, `GET referrers of a subject with ${MANY_REFERRERS} referrers`);
       return `${MANY_REFERRERS} referrers in ${listing.pages} page(s)`;
+    },
+  },
+  {
+    id: 'referrers.filter.paged',
+    title: 'A filtered list longer than a page keeps its filter on every page its Links lead to',
+    spec: '§Listing Referrers (end-12b: "If filtering is requested and applied, the response MUST include a header OCI-Filters-Applied: artifactType"; end-12a: the Link leads to the rest of the same list)',
+    level: 'MUST',
+    requires: ['referrers'],
+    async run(ctx) {
+      const { repo, subject } = await repoWithSubject(ctx);
+      // Mostly SBOMs, so the filtered list alone is long enough to be paged.
+      const sboms = Array.from({ length: MANY_REFERRERS - 5 }, () => referrerOf(subject, SBOM));
+      await pushReferrers(ctx, repo, [...sboms, ...Array.from({ length: 5 }, () => referrerOf(subject, SIGNATURE))]);
+      const listing = await listReferrers(ctx, repo, subject.digest, `?artifactType=${encodeURIComponent(SBOM)}`);
+      if (!headerValues(listing.first, 'oci-filters-applied').includes('artifactType')) return ctx.skip('the registry does not filter (no OCI-Filters-Applied): see referrers.filter.supported');
+      for (const [i, reply] of listing.replies.entries()) {
+        ensure(headerValues(reply, 'oci-filters-applied').includes('artifactType'), `page ${i + 1} of GET referrers?artifactType=${SBOM} (${reply.exchange.url}) does not say OCI-Filters-Applied: artifactType: its Link dropped the filter`, reply);
+      }
+      expectExactly(listing, sboms, `GET referrers?artifactType=${SBOM} (filter applied) and the pages its Links lead to`);
+      return `${sboms.length} referrers in ${listing.pages} page(s)`;
+    },
+  },
+  {
+    id: 'referrers.list.no-link-when-complete',
+    title: 'A referrers list that holds every referrer carries no Link header',
+    spec: '§Listing Referrers (end-12a: "A Link header MUST be included in the response when the descriptor list cannot be returned in a single manifest"; RFC 5988: rel="next" names the next page of a series, and there is none)',
+    level: 'SHOULD',
+    requires: ['referrers'],
+    async run(ctx) {
+      const { repo, subject } = await repoWithSubject(ctx);
+      const referrers = [referrerOf(subject, SBOM), referrerOf(subject, SIGNATURE)];
+      await pushReferrers(ctx, repo, referrers);
+      const reply = await ctx.request('GET', `/v2/${repo}/referrers/${subject.digest}`);
+      const listed = expectIndex(reply, `GET referrers of a subject with ${referrers.length} referrers`);
+      if (listed.length < referrers.length) return ctx.skip(`the first page holds ${listed.length} of ${referrers.length} referrers: a Link is due (referrers.list.pagination follows it)`);
+      const link = reply.header('link');
+      ensure(link === undefined, `GET referrers answered all ${listed.length} referrers and a Link header ${JSON.stringify(link)}: there is no next page`, reply);
+    },
+  },
+  {
+    id: 'referrers.list.unfiltered-header',
+    title: 'A referrers list asked without ?artifactType= does not say OCI-Filters-Applied: artifactType',
+    spec: '§Listing Referrers (end-12b: the header OCI-Filters-Applied: artifactType denotes "that an artifactType filter was applied")',
+    level: 'SHOULD',
+    requires: ['referrers'],
+    async run(ctx) {
+      const { repo, subject } = await repoWithSubject(ctx);
+      await pushReferrers(ctx, repo, [referrerOf(subject, SBOM)]);
+      const reply = await ctx.request('GET', `/v2/${repo}/referrers/${subject.digest}`);
+      expectIndex(reply, 'GET referrers without ?artifactType=');
+      const applied = headerValues(reply, 'oci-filters-applied');
+      ensure(!applied.includes('artifactType'), `GET referrers without ?artifactType= answered OCI-Filters-Applied: ${applied.join(', ')}: no filter was asked for or applied`, reply);
     },
   },
   {

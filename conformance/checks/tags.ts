@@ -6,7 +6,8 @@
  * spec defines as "case-insensitive alphanumeric order" while Distribution, zot and the reference
  * sort by byte (code point, Go's sort.Strings), which the main branch allows as "ASCIIbetical":
  * either order passes, a list in neither fails; `?n=k` gives exactly the first k unless a Link
- * is provided; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
+ * is provided, for n below, at and above the tag count; an n that is not an integer is refused or
+ * ignored, never read as a count; the Link of a ?n=k page leads to pages of at most k; a page that holds every remaining tag has no Link; `n=0` gives an empty list and no Link; `last` is exclusive; a Link is RFC 5988
  * with rel="next"; paging with a small n, by Link or else by last=, yields every tag once, in
  * order; an unknown repository is 404 (NAME_UNKNOWN); a repository with only an untagged manifest
  * lists no tags. CNCF Distribution 2.8.2 (ignores n and last, unsorted: docs/deviations.md#cncf-distribution-282) fails the
@@ -128,15 +129,81 @@ export default defineChecks([
     async run(ctx) {
       const repo = await taggedRepo(ctx);
       const full = await registryOrder(ctx, repo);
-      const { reply, tags } = await getTags(ctx, repo, `?n=${PAGE}`);
-      ensure(tags.length <= PAGE, `tags/list?n=${PAGE} answered ${tags.length} tags, more than asked for (n ignored?)`, reply);
-      ensure(
-        tags.length === PAGE || reply.header('link') !== undefined,
-        `tags/list?n=${PAGE} answered ${tags.length} tags of ${full.length} and no Link header: fewer than n only when fewer exist or a Link is provided`,
-        reply,
-      );
-      const expected = full.slice(0, tags.length);
-      ensure(shown(tags) === shown(expected), `tags/list?n=${PAGE} answered ${shown(tags)}, not the first tags of the full list ${shown(full.slice(0, PAGE))}`, reply);
+      // n of one and of two digits, below, at and above the number of tags.
+      for (const n of [PAGE, 10, PUSHED_TAGS.length, 100]) {
+        const { reply, tags } = await getTags(ctx, repo, `?n=${n}`);
+        const due = Math.min(n, full.length);
+        ensure(tags.length <= n, `tags/list?n=${n} answered ${tags.length} tags, more than asked for (n ignored?)`, reply);
+        ensure(
+          tags.length === due || reply.header('link') !== undefined,
+          `tags/list?n=${n} answered ${tags.length} tags of ${full.length} and no Link header: fewer than n only when fewer exist or a Link is provided`,
+          reply,
+        );
+        const expected = full.slice(0, tags.length);
+        ensure(shown(tags) === shown(expected), `tags/list?n=${n} answered ${shown(tags)}, not the first tags of the full list ${shown(full.slice(0, due))}`, reply);
+      }
+    },
+  },
+  {
+    id: 'tags.list.n-invalid',
+    title: 'An n that is not a non-negative integer (-1, abc, 2.5, 5x) is refused with 4xx or ignored, never read as another n',
+    spec: '§Listing Tags (end-8b defines n only as an <int> count; otherwise the answer is end-8a\'s: "a list of tags", where "the presence of the Link header communicates to the client that the entire result set has not been returned")',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = await taggedRepo(ctx);
+      const full = await registryOrder(ctx, repo);
+      for (const n of ['-1', 'abc', '2.5', '5x']) {
+        const query = `?n=${n}`;
+        const first = await ctx.request('GET', `/v2/${repo}/tags/list${query}`);
+        if (first.status >= 400 && first.status < 500) continue;
+        // Ignored: the answer to a request without n — every tag, in pages linked by Link.
+        const seen: string[] = [];
+        let reply: Reply | undefined = first;
+        for (let page = 1; reply !== undefined; page += 1) {
+          ensure(page <= MAX_PAGES, `tags/list${query}: the Links did not end after ${MAX_PAGES} pages`);
+          seen.push(...tagsIn(reply, `GET tags/list${query} page ${page} (not refused with 4xx, so n must be ignored)`));
+          const next = nextLink(reply, `GET tags/list${query} page ${page}`);
+          reply = next === undefined ? undefined : await ctx.request('GET', next);
+        }
+        ensure(
+          shown(seen) === shown(full),
+          `tags/list${query} and the pages its Links lead to answered ${shown(seen)}, not every tag ${shown(full)}: the invalid n was read as a count (refuse it with 400, or ignore it)`,
+          first,
+        );
+      }
+    },
+  },
+  {
+    id: 'tags.list.link-keeps-n',
+    title: 'Following the Link of a ?n=k page gives pages of at most k tags',
+    spec: '§Listing Tags (end-8b: "clients should prefer the Link header over using the last parameter for pagination": the Link continues the listing the client asked for, n included)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = await taggedRepo(ctx);
+      const first = await ctx.request('GET', `/v2/${repo}/tags/list?n=${PAGE}`);
+      tagsIn(first, `GET tags/list?n=${PAGE}`);
+      const next = nextLink(first, `GET tags/list?n=${PAGE}`);
+      if (next === undefined) return ctx.skip(`no Link header on a page of ${PAGE} of ${PUSHED_TAGS.length} tags (Link is a MAY)`);
+      const { reply, tags } = await getTags(ctx, repo, new URL(next).search);
+      ensure(tags.length <= PAGE, `the Link of tags/list?n=${PAGE} (${requestPath(next)}) answered ${tags.length} tags, more than the n=${PAGE} the client asked for`, reply);
+    },
+  },
+  {
+    id: 'tags.list.no-link-when-complete',
+    title: 'A tags/list answer that holds every remaining tag carries no Link header',
+    spec: '§Listing Tags (end-8b: "A Link header MAY be included in the response when additional tags are available"; its presence tells the client the entire result set has not been returned)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = await taggedRepo(ctx);
+      const full = await registryOrder(ctx, repo);
+      const lastButOne = full.at(-3) as string;
+      for (const query of ['', `?n=${full.length}`, '?n=100', `?n=5&last=${encodeURIComponent(lastButOne)}`]) {
+        const { reply, tags } = await getTags(ctx, repo, query);
+        const link = reply.header('link');
+        const remaining = query.includes('last=') ? 2 : full.length;
+        if (tags.length < remaining) continue; // a shorter page may well have a Link (tags.list.n judges it)
+        ensure(link === undefined, `tags/list${query} answered all ${tags.length} remaining tags and a Link header ${JSON.stringify(link)}: no more tags are available`, reply);
+      }
     },
   },
   {

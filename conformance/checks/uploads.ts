@@ -2,7 +2,7 @@
  * Blob uploads (spec "Pushing blobs", end-4a/4b/4c, end-5, end-6, end-13, end-14): POST opens a
  * session (202 + Location, whose query the client keeps); monolithic POST+PUT and single POST
  * ?digest=; chunked PATCHes with Content-Range, each answered 202 with Location and
- * `Range: 0-<end>`, out of order → 416, the last chunk possibly in the PUT; the streamed PATCH real
+ * `Range: 0-<end>`, out of order → 416 (whose Range, if any, is the same `0-<end>`), the last chunk possibly in the PUT; the streamed PATCH real
  * clients send (non-normative, also with Transfer-Encoding: chunked); upload status; cancel; the
  * PUT's digest verified (400 DIGEST_INVALID, 400 without one); finished sessions are unknown
  * (404 BLOB_UPLOAD_UNKNOWN); the empty blob; sha512 blobs (served once accepted, and under their
@@ -153,6 +153,27 @@ export default defineChecks([
       const third = blob.bytes.subarray(2 * size);
       const reply = await sendChunk(ctx.client, url, third, 2 * size);
       expectStatus(reply, [416], `PATCH Content-Range ${2 * size}-${3 * size - 1} after 0-${size - 1} (chunk 2 skipped)`);
+      await releaseUpload(ctx.client, url);
+    },
+  },
+  {
+    id: 'blobs.upload.out-of-order-range',
+    title: 'The 416 for an out-of-order chunk, when it carries Range, names what the upload holds: 0-<end>',
+    spec: '§Pushing a blob in chunks (end-5, end-13: an upload\'s progress is "Range: 0-<end-of-range>"; a client resumes from it after the 416)',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await openUpload(ctx.client, repo);
+      const size = chunkSize(ctx, session);
+      const blob = randomBlob(3 * size);
+      const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, size), 0, 'first chunk');
+      const reply = await sendChunk(ctx.client, url, blob.bytes.subarray(2 * size), 2 * size);
+      if (reply.status !== 416) {
+        await releaseUpload(ctx.client, url);
+        return ctx.skip(`the out-of-order chunk answered ${reply.status}, not 416: no 416 to judge (blobs.upload.chunked-out-of-order judges the status)`);
+      }
+      if (reply.header('range') === undefined) ctx.skip('the 416 carries no Range header (the client asks GET <location> for the progress)');
+      expectRange(reply, size, 'the 416 for an out-of-order chunk');
       await releaseUpload(ctx.client, url);
     },
   },

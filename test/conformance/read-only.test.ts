@@ -74,7 +74,7 @@ async function readOnlyRun(t: Test, registry: TestRegistry, argv: string[], env:
 }
 
 const READ_ONLY_CHECKS = [
-  'base.v2', 'existing.manifest.pull', 'existing.manifest.head', 'existing.blobs.digests', 'existing.blobs.head', 'existing.blobs.range',
+  'base.v2', 'base.api-version-header', 'existing.manifest.pull', 'existing.manifest.head', 'existing.blobs.digests', 'existing.blobs.head', 'existing.blobs.range',
   'existing.tags.list', 'existing.tags.paging', 'existing.referrers', 'existing.errors.unknown', 'existing.errors.invalid-digest',
   'manifests.pull.unknown-repository', 'tags.list.unknown-repo', 'tags.list.unknown-repo-code',
   'catalog.list.format', 'catalog.list.pushed', 'catalog.list.order', 'catalog.list.n', 'catalog.list.last', 'catalog.list.link', 'catalog.list.paging', 'catalog.list.exists',

@@ -223,9 +223,9 @@ t.test('OCI_RESULTS_DIR receives results.yaml, report.html and junit.xml', async
   const results = parse(await readFile(join(dir, 'results.yaml'), 'utf8')) as { name: string; status: string; counts: Record<string, number>; children: { name: string; status: string; children: { id: string; status: string; touchstoneStatus: string; message?: string }[] }[] };
   t.equal(results.name, 'OCI Conformance Test');
   t.equal(results.status, 'Pass');
-  t.same(results.counts, { Disabled: 2, Skip: 0, Pass: 3, FAIL: 0, Error: 0 });
+  t.same(results.counts, { Disabled: 2, Skip: 0, Pass: 4, FAIL: 0, Error: 0 });
   const entries = results.children.flatMap((area) => area.children);
-  t.same(entries.map((e) => [e.id, e.status]).sort(), [['base.v2', 'Pass'], ['manifests.push.by-tag', 'Pass'], ['manifests.push.index', 'Disabled'], ['manifests.push.index-missing-child', 'Pass'], ['tags.list.all', 'Disabled']]);
+  t.same(entries.map((e) => [e.id, e.status]).sort(), [['base.api-version-header', 'Pass'], ['base.v2', 'Pass'], ['manifests.push.by-tag', 'Pass'], ['manifests.push.index', 'Disabled'], ['manifests.push.index-missing-child', 'Pass'], ['tags.list.all', 'Disabled']]);
   t.equal(entries.find((e) => e.id === 'tags.list.all')?.message, 'disabled by OCI_API_TAGS_LIST=false');
   t.match(await readFile(join(dir, 'junit.xml'), 'utf8'), /<testsuites/);
   t.match(await readFile(join(dir, 'report.html'), 'utf8'), /<html/i);

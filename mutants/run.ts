@@ -1,0 +1,115 @@
+/**
+ * `npm run mutants [-- [--force] [FILE[:LINES]…]]`: mutation testing of the reference registry
+ * (docs/mutants.md). For each source file of reference/http and reference/store — or each FILE
+ * given — it runs StrykerJS (mutants/stryker.config.json: command runner, one mutant at a time,
+ * under `nice -n 10`) incrementally against that file's checked-in results
+ * (mutants/results/<file>.json), so only mutants whose code changed run again; `--force` runs
+ * them all (needed after the checks change: Stryker cannot see that a new check covers an old
+ * survivor). Each mutant's command is mutants/check.ts; its verdict line becomes Stryker's status
+ * here (not reached → NoCoverage, error → RuntimeError, timed out → Timeout), and the table of
+ * every file is written into docs/mutants.md and README.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { settle, type ReportMutant } from './profile.ts';
+import { writeTables } from './table.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const STRYKER = join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js');
+
+/** Smallest and most stable first (the store, then the handlers); files not listed follow, sorted. */
+const ORDER = [
+  'reference/store/errors.ts', 'reference/store/keyed-mutex.ts', 'reference/store/bounded.ts', 'reference/store/pins.ts',
+  'reference/store/fs-atomic.ts', 'reference/store/digest.ts', 'reference/store/image-store.ts', 'reference/store/blobs.ts',
+  'reference/store/manifest-format.ts', 'reference/store/layout.ts', 'reference/store/scrub.ts', 'reference/store/gc.ts',
+  'reference/store/manifests.ts', 'reference/store/uploads.ts',
+  'reference/http/blobs.ts', 'reference/http/uploads.ts', 'reference/http/tags.ts', 'reference/http/referrers.ts', 'reference/http/catalog.ts',
+  'reference/http/manifests.ts', 'reference/http/respond.ts', 'reference/http/errors.ts', 'reference/http/router.ts',
+  'reference/http/context.ts', 'reference/http/base.ts', 'reference/http/admin.ts', 'reference/http/limits.ts',
+];
+
+export function resultsFile(file: string): string {
+  return join(ROOT, 'mutants/results', `${file}.json`);
+}
+
+/** The file of a FILE or FILE:LINES argument. */
+function fileOf(target: string): string {
+  return target.replace(/:[\d:-]+$/, '');
+}
+
+async function sourceFiles(): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of ['reference/store', 'reference/http']) {
+    for (const entry of await readdir(join(ROOT, dir), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts')) found.push(relative(ROOT, join(entry.parentPath, entry.name)));
+    }
+  }
+  const rank = (file: string): number => (ORDER.includes(file) ? ORDER.indexOf(file) : ORDER.length);
+  return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 128 : 1)));
+  });
+}
+
+async function settleFile(file: string): Promise<void> {
+  const report = JSON.parse(await readFile(file, 'utf8')) as { runAt?: string; files: Record<string, { mutants: ReportMutant[] }> };
+  for (const entry of Object.values(report.files)) entry.mutants.forEach(settle);
+  report.runAt = new Date().toISOString(); // read by the table (mutants/table.ts); Stryker ignores it
+  await writeFile(file, `${JSON.stringify(report, null, 1)}\n`);
+}
+
+/** True when the results file holds every mutant of the file's current source: nothing to run. */
+async function upToDate(file: string, results: string): Promise<boolean> {
+  if (!existsSync(results)) return false;
+  const recorded = (JSON.parse(await readFile(results, 'utf8')) as { files: Record<string, { source: string }> }).files[file]?.source;
+  return recorded === (await readFile(join(ROOT, file), 'utf8'));
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const force = argv.includes('--force');
+  const named = argv.filter((arg) => arg !== '--force');
+  const all = await sourceFiles();
+  const unknown = named.filter((arg) => !all.includes(fileOf(arg)));
+  if (unknown.length > 0) {
+    process.stderr.write(`not a file of reference/http or reference/store: ${unknown.join(', ')}\n`);
+    return 2;
+  }
+  const files = named.length > 0 ? named : all;
+  // FILE:LINES (Stryker's mutation range, e.g. reference/http/tags.ts:15-24) re-runs only those lines' mutants.
+  const state = join(ROOT, 'reports/mutants');
+  let failed = 0;
+  for (const target of files) {
+    const file = fileOf(target);
+    const results = resultsFile(file);
+    if (!force && target === file && (await upToDate(file, results))) {
+      process.stderr.write(`${file}: unchanged since its results were recorded (--force runs it again)\n`);
+      continue;
+    }
+    await mkdir(dirname(results), { recursive: true });
+    await rm(state, { recursive: true, force: true });
+    await mkdir(join(state, 'tmp'), { recursive: true });
+    process.stderr.write(`\n=== ${file} (${new Date().toISOString()})\n`);
+    const env = { ...process.env, TOUCHSTONE_MUTANTS_STATE: state, TOUCHSTONE_MUTANTS_FILE: file, TMPDIR: join(state, 'tmp') };
+    const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', target, '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : [])];
+    const code = await run('nice', args, env);
+    if (code !== 0 || !existsSync(results)) {
+      process.stderr.write(`Stryker exited ${code} on ${file}\n`);
+      failed += 1;
+      continue;
+    }
+    await settleFile(results);
+    await writeTables(ROOT);
+  }
+  await writeTables(ROOT);
+  await rm(state, { recursive: true, force: true });
+  return failed === 0 ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,94 @@
+/**
+ * The mutation driver's bookkeeping (docs/mutants.md): how the command's verdict line becomes
+ * Stryker's status, and that a results file settled once and read back by `--incremental` (the
+ * mutants outside a FILE:LINES range are kept as they were) is not settled again; the table and
+ * the survivor list written into docs/mutants.md and README.md.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { MARK, settle } from '../../mutants/profile.ts';
+import { triageOf, writeTables, type ResultMutant, type TriageEntry } from '../../mutants/table.ts';
+
+const output = (line: string): string => `some log\n${MARK} ${line}\nmore log`;
+
+t.test('the verdict line decides the status; only killed: is a kill', async (t) => {
+  const cases: readonly [string, string][] = [
+    ['killed: tags.list.n pass → fail: 12 tags', 'Killed'],
+    ['not reached: the baseline run never executed this code', 'NoCoverage'],
+    ['timed out after 180 s', 'Timeout'],
+    ['error: crash (unhandled rejection): TypeError', 'RuntimeError'],
+  ];
+  for (const [line, status] of cases) {
+    const mutant = { status: 'Killed', statusReason: output(line) };
+    settle(mutant);
+    t.equal(mutant.status, status, line);
+    t.equal(mutant.statusReason, line, 'the reason is the verdict line alone');
+  }
+  const silent = { status: 'Killed', statusReason: 'Error: Cannot find module' };
+  settle(silent);
+  t.equal(silent.status, 'RuntimeError', 'a command that printed no verdict is an error, never a kill');
+  const survived = { status: 'Survived', statusReason: output('survived: 155 results as in the baseline') };
+  settle(survived);
+  t.equal(survived.status, 'Survived');
+});
+
+t.test('settling a results file twice (mutants kept by --incremental) changes nothing', async (t) => {
+  for (const line of ['killed: tags.list.link-format pass → fail: Link ""', 'error: crash', 'timed out after 180 s']) {
+    const mutant = { status: 'Killed', statusReason: output(line) };
+    settle(mutant);
+    const once = { ...mutant };
+    settle(mutant);
+    t.same(mutant, once, line);
+  }
+});
+
+t.test('a triage entry matches its file, lines, mutator and replacement only', async (t) => {
+  const mutant = (line: number, mutatorName: string, replacement: string): ResultMutant => ({ id: '1', mutatorName, replacement, location: { start: { line, column: 1 } }, status: 'Survived' });
+  const entries: TriageEntry[] = [
+    { file: 'reference/http/tags.ts', lines: [15, 15], mutator: 'StringLiteral', replacement: '``', verdict: 'equivalent', why: 'wording' },
+    { file: 'reference/store/keyed-mutex.ts', lines: [37, 40], verdict: 'equivalent', why: 'tests only' },
+  ];
+  t.equal(triageOf('reference/http/tags.ts', mutant(15, 'StringLiteral', '``'), entries)?.why, 'wording');
+  t.equal(triageOf('reference/http/tags.ts', mutant(15, 'StringLiteral', '"x"'), entries), undefined, 'another replacement');
+  t.equal(triageOf('reference/http/tags.ts', mutant(16, 'StringLiteral', '``'), entries), undefined, 'another line');
+  t.equal(triageOf('reference/http/blobs.ts', mutant(15, 'StringLiteral', '``'), entries), undefined, 'another file');
+  t.equal(triageOf('reference/store/keyed-mutex.ts', mutant(38, 'BlockStatement', '{}'), entries)?.why, 'tests only', 'any mutator within the lines');
+});
+
+t.test('the table counts each status, leaves equivalent and allowed mutants out of the last score, names files not run', async (t) => {
+  const root = t.testdir({
+    reference: { http: { 'tags.ts': '' }, store: { 'errors.ts': '' } },
+    docs: {
+      'mutants.json': JSON.stringify({
+        entries: [
+          { file: 'reference/http/tags.ts', lines: [2, 2], verdict: 'equivalent', why: 'a log line' },
+          { file: 'reference/http/tags.ts', lines: [3, 3], verdict: 'allowed', why: 'another allowed answer' },
+          { file: 'reference/http/tags.ts', lines: [6, 6], verdict: 'investigated', why: 'a crash' },
+        ],
+      }),
+      'mutants.md': 'head\n<!-- mutants-table:start -->\nold\n<!-- mutants-table:end -->\n<!-- mutants-survivors:start -->\nold\n<!-- mutants-survivors:end -->\n',
+    },
+    'README.md': 'readme\n<!-- mutants-table:start -->\nold\n<!-- mutants-table:end -->\ntail\n',
+    mutants: { results: { reference: { http: { 'tags.ts.json': JSON.stringify({
+      runAt: '2026-12-06T11:00:00.000Z',
+      files: { 'reference/http/tags.ts': { mutants: [
+        ['Killed', 1], ['Survived', 2], ['NoCoverage', 3], ['Survived', 4], ['Timeout', 5], ['RuntimeError', 6],
+      ].map(([status, line]) => ({ id: String(line), mutatorName: 'StringLiteral', replacement: '""', location: { start: { line, column: 1 } }, status })) },
+      } }) } } } },
+  });
+  await writeTables(root);
+  const docs = await readFile(join(root, 'docs/mutants.md'), 'utf8');
+  // 6 mutants: killed 1 + timed out 1 of 5 (the error left out) = 40 %; without equivalent and allowed: 2 of 3.
+  t.match(docs, '| `reference/http/tags.ts` | 2026-12-06 | 6 | 1 | 2 | 1 | 1 | 1 | 40.0 % | 1 | 1 | 66.7 % |');
+  t.match(docs, 'Not run yet (1 file): `reference/store/errors.ts`.');
+  t.match(docs, '`reference/http/tags.ts:2:1` StringLiteral → `""` (survived): equivalent: a log line');
+  t.match(docs, '`reference/http/tags.ts:3:1` StringLiteral → `""` (not reached): allowed: another allowed answer');
+  t.match(docs, '`reference/http/tags.ts:4:1` StringLiteral → `""` (survived): **untriaged**');
+  t.match(docs, '(runtimeerror): error, investigated: a crash');
+  t.notMatch(docs, 'old');
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  t.match(readme, /^readme\n<!-- mutants-table:start -->\n1 of 2 files run/);
+  t.match(readme, '66.7 %');
+  t.match(readme, /tail\n$/);
+});
