@@ -211,6 +211,8 @@ t.test('the HTML report as a person sees it in Chromium', async (t) => {
     }
     t.equal(focused, '#check-uploads.session.harness', 'the first link reached is the first problem');
     await page.keyboard.press('Enter');
+    // The fragment navigation lands a moment after the key press on a busy machine: wait for it (bounded).
+    await page.waitForFunction(() => (globalThis as unknown as { location: { hash: string } }).location.hash === '#check-uploads.session.harness', undefined, { timeout: 5_000 }).catch(() => undefined);
     t.equal(new URL(page.url()).hash, '#check-uploads.session.harness');
     t.ok(await inViewport(page, '[id="check-uploads.session.harness"]'));
     const summary = page.locator('[id="check-uploads.session.harness"] > details > summary');
