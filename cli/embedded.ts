@@ -2,7 +2,9 @@
  * The registry `npm start` checks: the reference registry, started in-process on 127.0.0.1 port 0
  * over a temporary store that is removed afterwards. It collects untagged manifests and has the
  * default grace period of one hour; its built-in trigger can collect as if the grace period had
- * passed, so the suite checks both GC safety and reclaims in seconds. This module sits outside
+ * passed, so the suite checks both GC safety and reclaims in seconds. It pages tags/list at 10
+ * tags, fewer than the tags checks push, so the answer to a list asked without n carries a Link
+ * (end-8b) and the suite follows it: a registry's own paging is exercised on every run. This module sits outside
  * both halves: it is the one place that joins them.
  */
 import { dir } from 'tmp-promise';
@@ -21,6 +23,9 @@ export interface EmbeddedSecurity {
   readonly admin: { readonly username: string; readonly password: string };
 }
 
+/** Most tags in one page of the embedded registry: fewer than the 12 that conformance/checks/tags.ts pushes. */
+const EMBEDDED_TAGS_PAGE = 10;
+
 export async function startEmbeddedReference(faults: readonly FaultName[] = [], security?: EmbeddedSecurity): Promise<EmbeddedTarget> {
   const store = await dir({ unsafeCleanup: true, prefix: 'touchstone-embedded-' });
   const registry = await startRegistry({
@@ -28,6 +33,7 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = [], 
     gcGraceMs: DEFAULT_GC_GRACE_MS,
     gcDeleteUntagged: true,
     autoMount: true,
+    tagsPageSize: EMBEDDED_TAGS_PAGE,
     log: () => undefined,
     faults,
     ...(security === undefined ? {} : { tls: security.tls, auth: security.auth }),

@@ -1,5 +1,5 @@
 /**
- * `npm run mutants [-- [--force] [FILE[:LINES]…]]`: mutation testing of the reference registry
+ * `npm run mutants [-- [--force] [--concurrency N] [FILE[:LINES]…]]`: mutation testing of the reference registry
  * (docs/mutants.md). For each source file of reference/http and reference/store — or each FILE
  * given — it runs StrykerJS (mutants/stryker.config.json: command runner, one mutant at a time,
  * under `nice -n 10`) incrementally against that file's checked-in results
@@ -74,7 +74,14 @@ async function upToDate(file: string, results: string): Promise<boolean> {
 
 async function main(argv: readonly string[]): Promise<number> {
   const force = argv.includes('--force');
-  const named = argv.filter((arg) => arg !== '--force');
+  // --concurrency N: N mutants at a time (Stryker's own option; 1 by default, as the config says).
+  const at = argv.indexOf('--concurrency');
+  const concurrency = at === -1 ? undefined : argv[at + 1];
+  if (concurrency !== undefined && !/^[1-9]\d*$/.test(concurrency)) {
+    process.stderr.write('--concurrency needs a positive whole number\n');
+    return 2;
+  }
+  const named = argv.filter((arg, i) => arg !== '--force' && arg !== '--concurrency' && !(at !== -1 && i === at + 1));
   const all = await sourceFiles();
   const unknown = named.filter((arg) => !all.includes(fileOf(arg)));
   if (unknown.length > 0) {
@@ -97,7 +104,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await mkdir(join(state, 'tmp'), { recursive: true });
     process.stderr.write(`\n=== ${file} (${new Date().toISOString()})\n`);
     const env = { ...process.env, TOUCHSTONE_MUTANTS_STATE: state, TOUCHSTONE_MUTANTS_FILE: file, TMPDIR: join(state, 'tmp') };
-    const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', target, '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : [])];
+    const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', target, '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : []), ...(concurrency ? ['--concurrency', concurrency] : [])];
     const code = await run('nice', args, env);
     if (code !== 0 || !existsSync(results)) {
       process.stderr.write(`Stryker exited ${code} on ${file}\n`);

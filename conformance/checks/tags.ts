@@ -76,9 +76,30 @@ async function getTags(ctx: CheckContext, repo: string, query = ''): Promise<{ r
   return { reply, tags: tagsIn(reply, `GET tags/list${query}`) };
 }
 
+/**
+ * The whole list asked without n: the first page and, while it carries a Link rel="next", every
+ * page the Link leads to (end-8b: a Link "communicates to the client that the entire result set
+ * has not been returned"; a registry may cap a page without n).
+ */
+async function listAll(ctx: CheckContext, repo: string): Promise<{ reply: Reply; tags: string[]; pages: number }> {
+  const first = await getTags(ctx, repo);
+  const tags = [...first.tags];
+  let next = nextLink(first.reply, 'GET tags/list');
+  let pages = 1;
+  while (next !== undefined) {
+    pages += 1;
+    ensure(pages <= MAX_PAGES, `tags/list without n: the Links had not ended after ${MAX_PAGES} pages`);
+    const what = `tags/list without n, page ${pages} (GET ${requestPath(next)}, its Link)`;
+    const reply = await ctx.request('GET', next);
+    tags.push(...tagsIn(reply, what));
+    next = nextLink(reply, what);
+  }
+  return { reply: first.reply, tags, pages };
+}
+
 /** The whole list in the registry's own order; the n, last and paging checks measure against it. */
 async function registryOrder(ctx: CheckContext, repo: string): Promise<string[]> {
-  const { tags } = await getTags(ctx, repo);
+  const { tags } = await listAll(ctx, repo);
   const complete = tags.length === PUSHED_TAGS.length && PUSHED_TAGS.every((tag) => tags.includes(tag));
   ensure(complete, `setup: tags/list does not list exactly the ${PUSHED_TAGS.length} tags pushed (see tags.list.all): ${shown(tags)}`);
   return tags;
@@ -92,7 +113,7 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = await taggedRepo(ctx);
-      const { reply, tags } = await getTags(ctx, repo);
+      const { reply, tags, pages } = await listAll(ctx, repo);
       const name = reply.json<{ name?: unknown }>()?.name;
       ensure(name === repo, `tags/list: "name" is ${JSON.stringify(name)}, expected ${JSON.stringify(repo)}`, reply);
       const missing = PUSHED_TAGS.filter((tag) => !tags.includes(tag));
@@ -101,6 +122,7 @@ export default defineChecks([
       ensure(missing.length === 0, `tags/list lacks tags that were pushed: ${shown(missing)}`, reply);
       ensure(extra.length === 0, `tags/list names tags that were never pushed: ${shown(extra)}`, reply);
       ensure(duplicates.length === 0, `tags/list names tags more than once: ${shown(duplicates)}`, reply);
+      if (pages > 1) return `${pages} pages without n, following their Links`;
     },
   },
   {
@@ -110,7 +132,7 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = await taggedRepo(ctx);
-      const { reply, tags } = await getTags(ctx, repo);
+      const { reply, tags } = await listAll(ctx, repo);
       const followed = ordersOf(tags);
       const byteOrder = [...tags].sort(compareCodePoints);
       ensure(

@@ -4,7 +4,8 @@
  * did: a suffix range served from the start, `bytes=-0` and the empty blob answered 206, an
  * unknown range unit or two ranges cut to one, a 416 without its length, bytes=50-10 answered
  * 206, a one-byte range ignored by a registry that serves ranges, an empty ETag, n=10
- * refused, an invalid n read as a count, a Link that drops n or points past the end, a Content-Type
+ * refused, an invalid n read as a count, a Link that drops n or points past the end, the Link of
+ * a list asked without n that breaks the listing (a registry paging without n), a Content-Type
  * with parameters refused, a non-distributable layer required, the version header dropped or
  * emptied, a 416's Range of NaN, tags lost by concurrent pushes, and referrers lists that claim
  * a filter never asked for, link past their end, or drop the filter on the pages they link to.
@@ -88,6 +89,22 @@ t.test('tag lists answered the way the tags.ts mutants did', async (t) => {
     const response = await forward();
     return response.headers.link === undefined ? withHeaders(response, { link: `<${request.url.pathname}?last=zzz>; rel="next"` }) : response;
   }, 'warn');
+});
+
+t.test('a registry that pages tags/list without n: its Links are followed, and a Link that breaks the listing fails', async (t) => {
+  const registry = { tagsPageSize: 5 };
+  const isList = (request: TamperRequest): boolean => request.method === 'GET' && request.url.pathname.endsWith('/tags/list');
+  const passing = await tampered(t, () => undefined, tags, ['tags.list.all', 'tags.list.order', 'tags.list.paging'], { registry });
+  for (const id of ['tags.list.all', 'tags.list.order', 'tags.list.paging']) t.equal(passing.get(id)?.status, 'pass', `${id} pages of 5: ${describeResult(passing, id)}`);
+  t.match(passing.get('tags.list.all')?.message, /3 pages without n/);
+  // The tags.ts mutant: the Link of a page asked without n carries n=undefined, which is refused.
+  const results = await tampered(t, async (request, forward) => {
+    if (!isList(request) || request.url.searchParams.has('n')) return undefined;
+    const response = await forward();
+    const link = response.headers.link;
+    return link === undefined ? response : withHeaders(response, { link: link.replace('?', '?n=undefined&') });
+  }, tags, ['tags.list.all'], { registry });
+  t.equal(results.get('tags.list.all')?.status, 'fail', describeResult(results, 'tags.list.all'));
 });
 
 t.test('manifest pushes answered the way the manifest mutants did', async (t) => {
