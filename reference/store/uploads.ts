@@ -58,6 +58,15 @@ function activityFile(id: string, path: string): string {
 /** Running hashes kept in memory at most; older sessions are rehashed from disk at PUT. */
 const MAX_RUNNING_HASHES = 1024;
 
+/**
+ * A write stream for blob bytes that buffers up to 1 MiB while a write is in flight, so the
+ * socket's 64 KiB chunks reach the disk as one writev of many: a push costs far fewer system calls
+ * than with the default 16 KiB (which allows one chunk at a time), at 1 MiB of memory per upload.
+ */
+function blobWriter(path: string, flags: 'wx' | 'a'): ReturnType<typeof createWriteStream> {
+  return createWriteStream(path, { flags, highWaterMark: 1024 * 1024 });
+}
+
 export class UploadStore {
   readonly #layout: Layout;
   readonly #blobs: BlobStore;
@@ -144,7 +153,7 @@ export class UploadStore {
     const temp = join(this.#layout.uploadsDir, `.whole-${uuidv4()}`);
     const counter = new HashingCounter(createHash(expected.algorithm), this.#maxBlobBytes);
     try {
-      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx' }));
+      await pipeline(body, counter, blobWriter(temp, 'wx'));
       const actual = finishHash(expected.algorithm, counter.hash as Hash);
       if (actual !== digest) {
         throw new StoreError('DIGEST_MISMATCH', `body has digest ${actual}, not ${digest}`, { expected: digest, actual });
@@ -245,7 +254,7 @@ export class UploadStore {
       if (running && before) running.hash = before;
     };
     try {
-      await pipeline(body, counter, createWriteStream(data, { flags: 'a' }));
+      await pipeline(body, counter, blobWriter(data, 'a'));
     } catch (error) {
       if (isStoreError(error, 'BLOB_TOO_LARGE')) {
         await rollback();
