@@ -246,33 +246,34 @@ export class UploadStore {
       body.resume();
       throw new StoreError('BLOB_TOO_LARGE', `a chunk of ${declared} bytes would make the blob larger than ${this.#maxBlobBytes} bytes`, { limit: this.#maxBlobBytes });
     }
+    // The chunk is hashed into a copy of the running hash, which replaces it only once the bytes
+    // it covers are known to be on disk: the cache stays an optimisation (a miss re-reads the
+    // file), never the one record of which bytes were hashed.
     const running = this.#hashAt(id, session, size);
-    const before = running?.hash.copy();
-    const counter = new HashingCounter(running?.hash, this.#maxBlobBytes - size);
-    const rollback = async (): Promise<void> => {
-      await truncate(data, size);
-      if (running && before) running.hash = before;
+    const hash = running?.hash.copy();
+    const counter = new HashingCounter(hash, this.#maxBlobBytes - size);
+    const advance = (offset: number): void => {
+      if (running && hash) this.#remember(id, { algorithm: running.algorithm, hash, offset });
     };
     try {
       await pipeline(body, counter, blobWriter(data, 'a'));
     } catch (error) {
       if (isStoreError(error, 'BLOB_TOO_LARGE')) {
-        await rollback();
+        await truncate(data, size);
         throw error;
       }
       // Cut off (the client went away, or stalled past the idle timeout): the bytes that reached
       // the disk stay, so the client can ask for the session's Range and resume from there. The
-      // running hash is kept only if it covers exactly those bytes.
+      // new hash is kept only if it covers exactly those bytes.
       const kept = (await stat(data)).size;
-      if (running && kept === size + counter.bytes) running.offset = kept;
-      else this.#hashes.delete(id);
+      if (kept === size + counter.bytes) advance(kept);
       throw error;
     }
     if (declared !== undefined && counter.bytes !== declared) {
-      await rollback();
+      await truncate(data, size);
       throw new StoreError('UPLOAD_INVALID', `chunk declared ${declared} bytes, carried ${counter.bytes}`, { declared });
     }
-    if (running) running.offset = size + counter.bytes;
+    advance(size + counter.bytes);
     return size + counter.bytes;
   }
 

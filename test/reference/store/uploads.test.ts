@@ -7,6 +7,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { EMPTY_BLOB_SHA256 } from '../../../spec/grammars.ts';
 import { ImageStore } from '../../../reference/store/image-store.ts';
 import { sha256, sha512 } from '../../helpers/oci.ts';
@@ -112,6 +113,25 @@ t.test('a chunk cut off half-way keeps the bytes that arrived: the client resume
     t.equal(await store.uploads.finish(R, id, digestOf(whole), body(rest), { start: before, end: whole.length - 1, length: rest.length }), whole.length, `${algorithm}: finish succeeds`);
     t.same(await blobBytes(store, R, digestOf(whole)), whole, `${algorithm}: the blob is exactly what the client sent`);
   }
+});
+
+t.test('a chunk hashed but cut off before it reached the disk: the resumed upload still commits under its digest', async (t) => {
+  const { store } = await openTestStore(t);
+  const whole = Buffer.concat([Buffer.from('abc'), Buffer.alloc(64 * 1024, 0x33), Buffer.from('xyz')]);
+  const id = await store.uploads.create(R, 'sha256');
+  await store.uploads.append(R, id, body('abc'), { start: 0, end: 2, length: 3 });
+  // The body fails right after its first chunk: the chunk is hashed at once, while the write of
+  // it has not started (the file is still being opened), so none of it reaches the disk.
+  const cut = Readable.from((async function* () {
+    yield whole.subarray(3, 3 + 64 * 1024);
+    throw new Error('client went away');
+  })());
+  await t.rejects(store.uploads.append(R, id, cut, { start: 3, end: whole.length - 1 }));
+  const kept = await store.uploads.size(R, id);
+  t.same(await readFile(store.layout.uploadData(id)), whole.subarray(0, kept), `the session is a prefix of what was sent (${kept} bytes)`);
+  const rest = whole.subarray(kept);
+  t.equal(await store.uploads.finish(R, id, sha256(whole), body(rest), { start: kept, end: whole.length - 1, length: rest.length }), whole.length, 'finish with the rest succeeds');
+  t.same(await blobBytes(store, R, sha256(whole)), whole);
 });
 
 t.test('finish with a last chunk, and with an empty body', async (t) => {
