@@ -5,9 +5,13 @@
  * the registry is the sandbox's mutated copy of reference/http and reference/store; Stryker
  * switches one mutant on through `__STRYKER_ACTIVE_MUTANT__`.
  *
- * Without an active mutant (Stryker's dry run) it records the baseline: each result's status and
- * the ids of the mutants the run reached (Stryker's instrumented code counts them). The baseline
- * must pass cleanly: any fail, warn or error stops the whole run. With a mutant it exits
+ * Without an active mutant (Stryker's dry run) it records the baseline: each result's status and,
+ * for each mutant the run reached, which parts of the run reached it (each check runs as
+ * Stryker's "current test", so the instrumented code counts per check; then the property layer;
+ * start-up and the preflight count as everywhere). The baseline must pass cleanly: any fail, warn
+ * or error stops the whole run. With a mutant, only the parts that reached it run again (the
+ * whole run when start-up did): a check that never executed the mutated code sees exactly what
+ * it saw, since each check works in repositories of its own. It exits
  *   0  survived: every result as in the baseline;
  *   1  `killed: <id> <status>`: a result worse than its baseline status in the suite's lattice
  *      (pass < skip < warn < fail). A new warn or skip counts: the mutant changed what a client
@@ -19,9 +23,10 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Check } from '../conformance/checks/types.ts';
 import type { ParsedCheck } from '../conformance/cli.ts';
 import type { Result } from '../conformance/report/types.ts';
-import { MARK, PROFILE, type Baseline } from './profile.ts';
+import { EVERYWHERE, MARK, PROFILE, PROPERTIES, type Baseline } from './profile.ts';
 
 /** Check id prefixes most likely to notice a mutant of a file, by file. */
 const AREAS: readonly (readonly [RegExp, readonly string[]])[] = [
@@ -66,17 +71,55 @@ function finish(code: number, line: string): never {
   process.exit(code);
 }
 
-/** Ids of the mutants the run has reached so far (Stryker's instrumentation counts every one). */
-function reached(): string[] {
-  const ns = (globalThis as { __stryker__?: { mutantCoverage?: { static?: Record<string, number> } } }).__stryker__;
-  return Object.keys(ns?.mutantCoverage?.static ?? {});
+interface StrykerNamespace {
+  currentTestId?: string;
+  mutantCoverage?: { static?: Record<string, number>; perTest?: Record<string, Record<string, number>> };
+}
+
+/** Stryker's global namespace, which its instrumented code reads and writes. */
+function stryker(): StrykerNamespace {
+  const g = globalThis as { __stryker__?: StrykerNamespace };
+  g.__stryker__ ??= {};
+  return g.__stryker__;
+}
+
+/**
+ * The parts of the run that executed each mutant so far. The instrumented code counts a mutant
+ * under Stryker's "current test" when one is set, else as static: here the current test is the
+ * check running (traced), then PROPERTIES; static (start-up, the preflight) is EVERYWHERE.
+ */
+function reachedBy(): Record<string, string[]> {
+  const coverage = stryker().mutantCoverage ?? {};
+  const by: Record<string, string[]> = {};
+  const add = (id: string, part: string): void => {
+    (by[id] ??= []).push(part);
+  };
+  for (const id of Object.keys(coverage.static ?? {})) add(id, EVERYWHERE);
+  for (const [part, ids] of Object.entries(coverage.perTest ?? {})) for (const id of Object.keys(ids)) add(id, part);
+  return by;
+}
+
+/** The checks, each run as Stryker's current test; what follows a check, until the next, counts as PROPERTIES. */
+function traced(checks: readonly Check[]): Check[] {
+  return checks.map((check) => ({
+    ...check,
+    async run(ctx) {
+      stryker().currentTestId = check.id;
+      try {
+        return await check.run(ctx);
+      } finally {
+        stryker().currentTestId = PROPERTIES;
+      }
+    },
+  }));
 }
 
 async function main(): Promise<void> {
   if (!stateDir) finish(1, 'error: TOUCHSTONE_MUTANTS_STATE is not set (run it through npm run mutants)');
   const baselineFile = join(stateDir, 'baseline.json');
   const baseline = active === undefined ? undefined : (JSON.parse(await readFile(baselineFile, 'utf8')) as Baseline);
-  if (baseline && !baseline.reached.includes(active as string)) finish(1, 'not reached: the baseline run never executed this code');
+  const parts = baseline?.reachedBy[active as string];
+  if (baseline && parts === undefined) finish(1, 'not reached: the baseline run never executed this code');
 
   // Imported only now: a mutant the baseline never reached costs no more than this process's start.
   const { parseCheckArgs } = await import('../conformance/cli.ts');
@@ -102,18 +145,26 @@ async function main(): Promise<void> {
       finish(1, `killed: ${result.id} ${before} → ${result.status}: ${result.message.replace(/\s+/g, ' ').slice(0, 400)}`);
     }
   };
-  const config = { ...parsed.config, url: embedded.url, gc: embedded.gc };
-  const report = await runSuite(config, { onResult, checks: firstFor(process.env.TOUCHSTONE_MUTANTS_FILE, ALL_CHECKS) });
+  // With a mutant, only the parts of the run that executed it in the baseline: a check that never
+  // reached the mutated code runs exactly as it did (each check works in repositories of its own).
+  // A mutant reached outside every check (start-up, the preflight) gets the whole run.
+  const everywhere = parts === undefined || parts.includes(EVERYWHERE);
+  const checks = everywhere ? ALL_CHECKS : ALL_CHECKS.filter((check) => parts.includes(check.id));
+  const withProperties = everywhere || parts.includes(PROPERTIES);
+  const config = { ...parsed.config, url: embedded.url, gc: embedded.gc, property: withProperties ? parsed.config.property : undefined };
+  const ordered = firstFor(process.env.TOUCHSTONE_MUTANTS_FILE, checks);
+  const report = await runSuite(config, { onResult, checks: baseline ? ordered : traced(ordered) });
   if (!baseline) {
     const bad = report.results.filter((r) => r.status === 'fail' || r.status === 'warn' || r.status === 'error');
     if (bad.length > 0) finish(1, `baseline is not clean: ${bad.map((r) => `${r.id} ${r.status}: ${r.message}`).join('; ')}`);
-    const record: Baseline = { results: Object.fromEntries(report.results.map((r) => [r.id, r.status])), reached: reached() };
+    const record: Baseline = { results: Object.fromEntries(report.results.map((r) => [r.id, r.status])), reachedBy: reachedBy() };
     await mkdir(stateDir, { recursive: true });
     await writeFile(baselineFile, JSON.stringify(record));
-    finish(0, `baseline: ${report.results.length} results, ${record.reached.length} mutants reached, ${report.durationMs} ms`);
+    finish(0, `baseline: ${report.results.length} results, ${Object.keys(record.reachedBy).length} mutants reached, ${report.durationMs} ms`);
   }
   if (errors.length > 0) finish(1, failure(errors.map((r) => `${r.id}: ${r.message.replace(/\s+/g, ' ').slice(0, 300)}`).join('; ')));
-  finish(0, `survived: ${report.results.length} results as in the baseline`);
+  const ran = everywhere ? 'the whole run' : `the ${checks.length} checks${withProperties ? ' and the property layer' : ''} that reach it`;
+  finish(0, `survived: ${report.results.length} results as in the baseline (${ran})`);
 }
 
 process.on('uncaughtException', (error) => finish(1, `error: crash: ${error.stack ?? String(error)}`));

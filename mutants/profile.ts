@@ -10,11 +10,19 @@ export const PROFILE: readonly string[] = ['--spec-version', 'main', '--no-clean
 /** Starts the one line of the command's output the driver reads (Stryker keeps it as statusReason). */
 export const MARK = 'touchstone-mutants:';
 
+/** The part of the run a mutant was reached in when it was reached outside every check (start-up, module load, cleanup). */
+export const EVERYWHERE = '*';
+/** The part of the run after the scripted checks: the property layer. */
+export const PROPERTIES = 'properties';
+
 export interface Baseline {
   /** Status of every result of the run without a mutant, by check id. */
   readonly results: Readonly<Record<string, string>>;
-  /** Ids of the mutants that run executed: any other cannot change what the run sees. */
-  readonly reached: readonly string[];
+  /**
+   * The parts of the run that executed each mutant, by mutant id: check ids, PROPERTIES, or
+   * EVERYWHERE. A mutant absent here cannot change what the run sees.
+   */
+  readonly reachedBy: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ReportMutant {
