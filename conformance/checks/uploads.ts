@@ -56,7 +56,9 @@ async function expectCreated(ctx: CheckContext, repo: string, reply: Reply, blob
 /** A fresh sha512 blob pushed monolithically: 201, or the check is skipped when the registry refuses sha512 (a MAY). */
 async function pushSha512(ctx: CheckContext): Promise<{ repo: string; blob: Content; reply: Reply }> {
   const repo = ctx.repo();
-  const blob = content(randomBlob(1024).bytes, 'application/octet-stream', 'sha512');
+  // Larger than one 64 KiB read: a registry that hashes the session's file again for a digest of
+  // another algorithm than the session's (the reference does) must read all of it.
+  const blob = content(randomBlob(200 * 1024).bytes, 'application/octet-stream', 'sha512');
   const session = await openUpload(ctx.client, repo);
   const reply = await putWhole(ctx.client, session.url, blob.bytes, blob.digest);
   if (reply.status >= 400 && reply.status < 500) {
