@@ -1,0 +1,65 @@
+/**
+ * How an upload request frames its bytes (spec "Pushing a blob in chunks", end-5, end-6). A PATCH
+ * whose Content-Range breaks the spec's form (`^[0-9]+-[0-9]+$`, inclusive, or the HTTP response
+ * form `bytes 0-99/100` some clients send) is the client's error: refused with 400 or 416, or
+ * taken as a streamed chunk (202) by a registry that ignores what it cannot read, never a server
+ * error. The last chunk carried by the closing PUT may come with chunked transfer coding (HTTP/1.1,
+ * RFC 9112 §7.1: a body of unannounced length, as a client streaming a file sends it) rather than
+ * a Content-Length: the registry must read that body as the chunk, not take the PUT for a close
+ * without one.
+ */
+import { expectStatus } from '../client/expect.ts';
+import { OCTET, openUpload, patchChunk, pieces, withDigest } from '../client/protocol.ts';
+import { randomBlob } from '../content.ts';
+import { expectServed } from './blobs.ts';
+import { defineChecks } from './types.ts';
+
+/** Content-Range values that break `^[0-9]+-[0-9]+$` or end before they start, each with why. */
+const MALFORMED: readonly (readonly [string, string])[] = [
+  ['bytes 0-99/100', 'the HTTP response form'],
+  ['0-', 'no end'],
+  ['-99', 'no start'],
+  ['zero-ninety', 'not numbers'],
+  ['99-0', 'an end before the start'],
+];
+
+/** A first chunk that every registry takes (OCI-Chunk-Min-Length at most this is honoured). */
+const FIRST = 1024;
+
+export default defineChecks([
+  {
+    id: 'blobs.upload.content-range-malformed',
+    title: 'A PATCH with a malformed Content-Range is refused (400, 416) or taken as a streamed chunk (202), never a 5xx',
+    spec: '§Pushing a blob in chunks (end-5: the <range> "MUST match the following regular expression: ^[0-9]+-[0-9]+$" and "MUST be inclusive on both ends"; failures 404, 416), §Error Codes (code-2 BLOB_UPLOAD_INVALID)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const body = randomBlob(100).bytes;
+      for (const [range, why] of MALFORMED) {
+        const session = await openUpload(ctx.client, repo);
+        const reply = await ctx.request('PATCH', session.url, { body, headers: { ...OCTET, 'Content-Range': range, 'Content-Length': String(body.length) } });
+        expectStatus(reply, [202, 400, 416], `PATCH with Content-Range ${JSON.stringify(range)} (${why})`);
+        await ctx.request('DELETE', session.url).catch(() => undefined);
+      }
+      return `${MALFORMED.length} malformed Content-Range values answered 202, 400 or 416`;
+    },
+  },
+  {
+    id: 'blobs.upload.last-chunk-chunked-encoding',
+    title: 'The last chunk may travel in the closing PUT with chunked transfer coding (no Content-Length)',
+    spec: '§Pushing a blob in chunks (end-6: "The final chunk MAY be uploaded … in the closing PUT"); RFC 9112 §7.1 (chunked transfer coding: a body of unannounced length)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await openUpload(ctx.client, repo);
+      if (session.minChunk > 4 * FIRST * FIRST) ctx.skip(`the registry asks for chunks of at least ${session.minChunk} bytes (OCI-Chunk-Min-Length)`);
+      const first = Math.max(FIRST, session.minChunk);
+      const blob = randomBlob(first + 5000);
+      const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, first), 0, 'first chunk');
+      // An async iterable body goes out with Transfer-Encoding: chunked and no Content-Length.
+      const reply = await ctx.request('PUT', withDigest(url, blob.digest), { body: pieces(blob.bytes.subarray(first), 1000), headers: OCTET });
+      expectStatus(reply, [201], `PUT ?digest= closing the upload with the last ${blob.size - first} bytes in chunked transfer coding`);
+      await expectServed(ctx, repo, blob, 'the blob whose last chunk came in a chunked PUT');
+    },
+  },
+]);
