@@ -29,8 +29,10 @@ import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 
 const SPEC = 'Docker Registry HTTP API V2 "Listing Repositories" (not an OCI requirement: "Registries MAY implement `_catalog`")';
-/** Page size for n, last, Link and paging: smaller than the repositories looked at. */
-const PAGE = 2;
+/** Page size for n, last, Link and paging: smaller than the four repositories looked at, and more than two (a page's last name is then not its second). */
+const PAGE = 3;
+/** Page size when walking to the end of the catalog. */
+const END_PAGE = 100;
 /** Page size when looking a name up. */
 const LOOKUP_PAGE = 20;
 const MAX_PAGES = 50;
@@ -145,7 +147,7 @@ interface Region {
  * The repositories a check looks at. Writing: four pushed under a fresh prefix, pushed in an
  * order sorted in neither order, listed through `last=<prefix>`, once per run. Read-only (or
  * without push): the first repositories of the registry's own catalog, skipped when there are
- * fewer than three. `strict`: a pushed repository missing from the listing fails the setup.
+ * no more than PAGE. `strict`: a pushed repository missing from the listing fails the setup.
  */
 async function region(ctx: CheckContext, first: readonly string[], strict = true): Promise<Region & { missing: readonly string[] }> {
   const writes = !ctx.config.readOnly && ctx.config.capabilities.push;
@@ -163,8 +165,9 @@ async function region(ctx: CheckContext, first: readonly string[], strict = true
 const PUSHED = new WeakMap<CheckContext, Promise<Region & { missing: readonly string[] }>>();
 
 async function readRegion(ctx: CheckContext, first: readonly string[]): Promise<Region & { missing: readonly string[] }> {
-  if (first.length < 3) ctx.skip(`the catalog lists ${first.length} repositories: too few to page (at least 3 needed)`);
-  const names = first.slice(0, 4);
+  const known = first.length > PAGE ? first : (await walk(ctx, undefined, LOOKUP_PAGE, (seen) => seen.length > PAGE)).names;
+  if (known.length <= PAGE) ctx.skip(`the catalog lists ${known.length} repositories: too few to page by ${PAGE} (at least ${PAGE + 1} needed)`);
+  const names = known.slice(0, PAGE + 1);
   return { start: undefined, names, pushed: false, holds: (name) => names.includes(name), missing: [] };
 }
 
@@ -212,6 +215,7 @@ export default defineChecks([
       if (!ctx.config.readOnly && ctx.config.capabilities.push) {
         const { names, missing, start } = await region(ctx, first, false);
         ensure(missing.length === 0, `repositories just pushed are not listed (GET ${catalogPath(LOOKUP_PAGE, start)} and its next pages): ${shown(missing)}; listed there: ${shown(names)}`);
+        ensure((await offered(ctx)).length > 0, `GET /v2/_catalog without n lists no repository, yet the ${names.length} just pushed are listed from last=${start}`);
         return `the ${names.length} repositories pushed are listed`;
       }
       const existing = ctx.config.existing;
@@ -302,6 +306,29 @@ export default defineChecks([
       const how = `paging by ${PAGE} (${pages} pages${ways.size === 0 ? '' : `, following ${[...ways].join(' and ')}`})`;
       ensure(shown(seen) === shown(area.names), `${how} gave ${shown(seen)}, one listing gives ${shown(area.names)}`);
       return how;
+    },
+  },
+  {
+    id: 'catalog.list.no-link-when-complete',
+    title: 'The last page of the catalog carries no Link: a Link never leads to an empty page',
+    spec: `${SPEC}: "If there are indeed more results, the URL for the next block is encoded in an RFC5988 Link header"`,
+    level: 'SHOULD',
+    nonNormative: true,
+    readOnly: true,
+    async run(ctx) {
+      const area = await region(ctx, await offered(ctx));
+      let url: string | undefined = catalogPath(END_PAGE, area.start);
+      let before: string | undefined;
+      for (let pages = 1; url !== undefined; pages += 1) {
+        if (pages > MAX_PAGES) ctx.skip(`the catalog after ${area.start} did not end within ${MAX_PAGES} pages of ${END_PAGE}`);
+        const what: string = `page ${pages} from last=${area.start} (GET ${requestPath(url)})`;
+        const reply = await ctx.request('GET', url);
+        const names = namesIn(reply, what);
+        if (before !== undefined) ensure(names.length > 0, `the Link of the page ending at ${before} led to an empty page (${what}): no more repositories were there`, reply);
+        before = names.at(-1);
+        url = nextLink(reply, what);
+      }
+      return 'the walk to the end of the catalog ended on a page without Link';
     },
   },
   {

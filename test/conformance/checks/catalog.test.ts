@@ -100,6 +100,18 @@ t.test('each broken rule warns in its check and only there', async (t) => {
   t.equal(ghost.get('catalog.list.exists')?.status, 'warn', describeResult(ghost, 'catalog.list.exists'));
 
   const hidden = await tamperedChecks(t, (request, forward) => (isCatalog(request) ? rewritten(forward, (names) => names.filter((n) => !n.endsWith('/a-b'))) : undefined), catalog, ALL);
-  expectOnly(t, hidden as never, ['catalog.list.pushed', 'catalog.list.order', 'catalog.list.n', 'catalog.list.last', 'catalog.list.link', 'catalog.list.paging'], 'warn');
+  expectOnly(t, hidden as never, ['catalog.list.pushed', 'catalog.list.order', 'catalog.list.n', 'catalog.list.last', 'catalog.list.link', 'catalog.list.paging', 'catalog.list.no-link-when-complete'], 'warn');
   t.match(hidden.get('catalog.list.pushed')?.message, /just pushed are not listed/);
+
+  // The catalog.ts mutants: a Link on every page, the last one included; no repository without n.
+  const linkAlways = await tamperedChecks(t, async (request, forward) => {
+    if (!isCatalog(request) || request.url.searchParams.get('n') !== '100') return undefined;
+    const response = await forward();
+    return response.headers.link === undefined ? withHeaders(response, { link: `</v2/_catalog?n=100&last=${'z'.repeat(40)}>; rel="next"` }) : response;
+  }, catalog, ['catalog.list.no-link-when-complete']);
+  t.equal(linkAlways.get('catalog.list.no-link-when-complete')?.status, 'warn', describeResult(linkAlways, 'catalog.list.no-link-when-complete'));
+  t.match(linkAlways.get('catalog.list.no-link-when-complete')?.message, /led to an empty page/);
+  const emptyWithoutN = await tamperedChecks(t, (request, forward) => (isCatalog(request) && !request.url.searchParams.has('n') ? rewritten(forward, () => []) : undefined), catalog, ['catalog.list.pushed']);
+  t.equal(emptyWithoutN.get('catalog.list.pushed')?.status, 'warn', describeResult(emptyWithoutN, 'catalog.list.pushed'));
+  t.match(emptyWithoutN.get('catalog.list.pushed')?.message, /without n lists no repository/);
 });
