@@ -309,6 +309,24 @@ export default defineChecks([
     },
   },
   {
+    id: 'catalog.list.n-invalid',
+    title: 'An n that is not a count (abc, -1, 2.5) is refused with 4xx or ignored (a valid list), never a server error',
+    spec: `${SPEC}: n is "the number of entries"; nothing is said of other values, so a registry may refuse or ignore them`,
+    level: 'SHOULD',
+    nonNormative: true,
+    readOnly: true,
+    async run(ctx) {
+      await offered(ctx);
+      for (const n of ['abc', '-1', '2.5']) {
+        const path = `/v2/_catalog?n=${n}`;
+        const reply = await ctx.request('GET', path);
+        if (reply.status >= 400 && reply.status < 500) continue;
+        namesIn(reply, `GET ${path} (not refused with 4xx, so n must be ignored)`);
+      }
+      return 'every n that is not a count refused with 4xx or ignored';
+    },
+  },
+  {
     id: 'catalog.list.no-link-when-complete',
     title: 'The last page of the catalog carries no Link: a Link never leads to an empty page',
     spec: `${SPEC}: "If there are indeed more results, the URL for the next block is encoded in an RFC5988 Link header"`,

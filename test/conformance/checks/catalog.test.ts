@@ -111,6 +111,8 @@ t.test('each broken rule warns in its check and only there', async (t) => {
   }, catalog, ['catalog.list.no-link-when-complete']);
   t.equal(linkAlways.get('catalog.list.no-link-when-complete')?.status, 'warn', describeResult(linkAlways, 'catalog.list.no-link-when-complete'));
   t.match(linkAlways.get('catalog.list.no-link-when-complete')?.message, /led to an empty page/);
+  const crashes = await tamperedChecks(t, (request) => (isCatalog(request) && request.url.searchParams.get('n') === 'abc' ? errorReply(500, 'UNKNOWN') : undefined), catalog, ['catalog.list.n-invalid']);
+  t.equal(crashes.get('catalog.list.n-invalid')?.status, 'warn', describeResult(crashes, 'catalog.list.n-invalid'));
   const emptyWithoutN = await tamperedChecks(t, (request, forward) => (isCatalog(request) && !request.url.searchParams.has('n') ? rewritten(forward, () => []) : undefined), catalog, ['catalog.list.pushed']);
   t.equal(emptyWithoutN.get('catalog.list.pushed')?.status, 'warn', describeResult(emptyWithoutN, 'catalog.list.pushed'));
   t.match(emptyWithoutN.get('catalog.list.pushed')?.message, /without n lists no repository/);
