@@ -19,6 +19,7 @@ const isCatalog = (request: TamperRequest): boolean => request.method === 'GET' 
 /** A catalog answer with its repositories rewritten by `change`. */
 async function rewritten(forward: Forward, change: (names: string[]) => string[], path?: string): Promise<TamperResponse> {
   const response = await forward(path === undefined ? {} : { path });
+  if (response.status !== 200) return response;
   const body = JSON.parse(response.body.toString('utf8')) as { repositories: string[] };
   return { ...response, body: Buffer.from(JSON.stringify({ repositories: change(body.repositories) })) };
 }
