@@ -84,19 +84,23 @@ export default defineChecks([
   },
   {
     id: 'blobs.mount.missing-source',
-    title: 'A mount from a repository without the blob answers 202 with a usable session; the target stays without it',
+    title: 'A mount from a repository without the blob (another, or the target itself) answers 202 with a usable session; the target stays without it',
     spec: '§Mounting a blob from another repository (end-11: "unable to mount … return a 202 … the client MAY proceed with the upload")',
     level: 'MUST',
     async run(ctx) {
       const source = ctx.crossRepo();
       const target = ctx.repo();
       await ctx.pushBlob(source, randomBlob(64));
-      const blob = randomBlob(1024); // pushed nowhere: no registry can mount it
-      const reply = await ctx.request('POST', `/v2/${target}/blobs/uploads/?mount=${blob.digest}&from=${source}`, { headers: { 'Content-Length': '0' } });
-      expectStatus(reply, [202], 'POST ?mount=<a digest the source lacks>&from=');
-      const missing = await ctx.request('GET', `/v2/${target}/blobs/${blob.digest}`);
-      expectStatus(missing, [404], 'GET in the target of a blob a mount could not provide');
-      await expectUsableSession(ctx, target, blob, reply, 'the 202 of a failed mount');
+      await ctx.pushBlob(target, randomBlob(64)); // the target exists, without the blob
+      for (const [from, which] of [[source, 'another repository'], [target, 'the target itself']] as const) {
+        const blob = randomBlob(1024); // pushed nowhere: no registry can mount it
+        const what = `POST ?mount=<a digest ${which} lacks>&from=${which === 'the target itself' ? '<the target>' : ''}`;
+        const reply = await ctx.request('POST', `/v2/${target}/blobs/uploads/?mount=${blob.digest}&from=${from}`, { headers: { 'Content-Length': '0' } });
+        expectStatus(reply, [202], what);
+        const missing = await ctx.request('GET', `/v2/${target}/blobs/${blob.digest}`);
+        expectStatus(missing, [404], `GET in the target of a blob a mount from ${which} could not provide`);
+        await expectUsableSession(ctx, target, blob, reply, `the 202 of a failed mount from ${which}`);
+      }
     },
   },
   {

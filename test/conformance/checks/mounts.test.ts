@@ -79,3 +79,13 @@ t.test('a mount that makes a missing blob appear in the target fails blobs.mount
   t.equal(results.get('blobs.mount.missing-source')?.status, 'fail', describeResult(results, 'blobs.mount.missing-source'));
   t.match(results.get('blobs.mount.missing-source')?.message, /could not provide: expected status 404, got 200/);
 });
+
+t.test('a mount from the target itself of a blob it lacks answered 201 fails blobs.mount.missing-source', async (t) => {
+  // The image-store.ts mutant: `from === name || has(…)` answered 201 with nothing mounted.
+  const results = await tampered(t, (request) => {
+    const from = request.url.searchParams.get('from');
+    return isMount(request) && from !== null && request.url.pathname === `/v2/${from}/blobs/uploads/` ? reply(201, { Location: `/v2/${from}/blobs/${request.url.searchParams.get('mount') ?? ''}` }) : undefined;
+  }, ['blobs.mount.missing-source']);
+  t.equal(results.get('blobs.mount.missing-source')?.status, 'fail', describeResult(results, 'blobs.mount.missing-source'));
+  t.match(results.get('blobs.mount.missing-source')?.message, /the target itself/);
+});
