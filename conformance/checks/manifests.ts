@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { BrokenResponse, CheckFailure, HarnessError } from '../client/errors.ts';
 import { digestNames, ensure, expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
+import { pieces } from '../client/protocol.ts';
 import {
   EMPTY_CONFIG, artifactManifest, content, descriptor, dockerConfig, dockerLayer, dockerManifest, dockerManifestList,
   imageConfig, imageIndex, imageManifest, randomBlob, type Content,
@@ -659,6 +660,10 @@ export default defineChecks([
       if (reply.status === 201) ctx.skip(`the registry accepted a manifest of ${manifest.size} bytes: its limit, if it enforces one, is higher`);
       if (reply.status >= 500) throw new CheckFailure(`PUT a manifest of ${manifest.size} bytes: a server error (${reply.status}) for an oversized manifest, expected 413`, reply.exchange);
       expectStatus(reply, [413], `PUT a manifest of ${manifest.size} bytes`);
+      // The same body in chunked transfer coding, without a Content-Length to refuse it by: the
+      // limit must hold on the bytes as they arrive.
+      const streamed = await ctx.request('PUT', `/v2/${repo}/manifests/oversized-streamed`, { body: pieces(manifest.bytes, 64 * 1024), headers: { 'Content-Type': manifest.mediaType } });
+      expectStatus(streamed, [413], `PUT a manifest of ${manifest.size} bytes in chunked transfer coding (no Content-Length), after the same body with one got 413`);
     },
   },
   {

@@ -433,6 +433,11 @@ t.test('an oversized manifest: 500 or 400 warns, 201 skips on manifests.push.too
   results = await tampered(t, (request) => (big(request) ? reply(201, { location: '/v2/x/manifests/latest' }) : undefined), [id]);
   expectStatus(t, results, id, 'skip', /accepted a manifest of 5242880 bytes: its limit, if it enforces one, is higher/);
 
+  // A registry that only refuses by Content-Length: the same body in chunked transfer coding is taken.
+  const streamed = (request: TamperRequest): boolean => big(request) && request.headers['content-length'] === undefined;
+  results = await tampered(t, (request) => (streamed(request) ? reply(201, { location: '/v2/x/manifests/oversized-streamed' }) : undefined), [id]);
+  expectStatus(t, results, id, 'warn', /in chunked transfer coding \(no Content-Length\), after the same body with one got 413: expected status 413, got 201/);
+
   // The answer cut short: the connection closes before the body its Content-Length announced.
   results = await tampered(t, (request) => (big(request) ? { ...reply(413, { 'content-type': 'text/plain' }, 'too big'), declaredLength: 100 } : undefined), [id]);
   expectStatus(t, results, id, 'warn', /the connection closed before a complete answer \(expected 413\)/);
