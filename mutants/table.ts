@@ -27,6 +27,8 @@ export interface ResultMutant {
 export interface TriageEntry {
   readonly file: string;
   readonly lines: readonly [number, number];
+  /** Only the mutant starting at this column (two mutants of one line with the same replacement). */
+  readonly column?: number;
   readonly mutator?: string;
   readonly replacement?: string;
   /**
@@ -56,7 +58,7 @@ const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
 export function triageOf(file: string, mutant: ResultMutant, triage: readonly TriageEntry[]): TriageEntry | undefined {
   const line = mutant.location.start.line;
-  return triage.find((t) => t.file === file && line >= t.lines[0] && line <= t.lines[1] && (t.mutator === undefined || t.mutator === mutant.mutatorName) && (t.replacement === undefined || t.replacement === mutant.replacement));
+  return triage.find((t) => t.file === file && line >= t.lines[0] && line <= t.lines[1] && (t.column === undefined || t.column === mutant.location.start.column) && (t.mutator === undefined || t.mutator === mutant.mutatorName) && (t.replacement === undefined || t.replacement === mutant.replacement));
 }
 
 async function resultFiles(dir: string): Promise<string[]> {

@@ -54,6 +54,13 @@ t.test('a triage entry matches its file, lines, mutator and replacement only', a
   t.equal(triageOf('reference/http/tags.ts', mutant(16, 'StringLiteral', '``'), entries), undefined, 'another line');
   t.equal(triageOf('reference/http/blobs.ts', mutant(15, 'StringLiteral', '``'), entries), undefined, 'another file');
   t.equal(triageOf('reference/store/keyed-mutex.ts', mutant(38, 'BlockStatement', '{}'), entries)?.why, 'tests only', 'any mutator within the lines');
+  const byColumn: TriageEntry[] = [
+    { file: 'reference/http/manifests.ts', lines: [68, 68], column: 106, mutator: 'StringLiteral', replacement: '""', verdict: 'allowed', why: 'the header value' },
+    { file: 'reference/http/manifests.ts', lines: [68, 68], mutator: 'StringLiteral', replacement: '""', verdict: 'investigated', why: 'the error kind' },
+  ];
+  const at = (column: number): ResultMutant => ({ ...mutant(68, 'StringLiteral', '""'), location: { start: { line: 68, column } } });
+  t.equal(triageOf('reference/http/manifests.ts', at(106), byColumn)?.why, 'the header value', 'an entry with a column takes that column');
+  t.equal(triageOf('reference/http/manifests.ts', at(24), byColumn)?.why, 'the error kind', 'and only that column');
 });
 
 t.test('the table counts each status, leaves equivalent and allowed mutants out of the last score, names files not run', async (t) => {
