@@ -17,7 +17,7 @@ import { ensure, expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { content, descriptor, imageConfig, imageManifest, randomBlob, unknownDigest, type Content } from '../content.ts';
 import { ERROR_CODES } from '../../spec/error-codes.ts';
-import { OCI_MANIFEST } from '../../spec/media-types.ts';
+import { OCI_INDEX, OCI_MANIFEST } from '../../spec/media-types.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
@@ -231,7 +231,20 @@ function invalidManifestBodies(f: Fixture): { readonly body: Content; readonly w
     { body: content(JSON.stringify({ mediaType: OCI_MANIFEST, config, layers }), OCI_MANIFEST), why: 'no schemaVersion' },
     { body: content(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST }), OCI_MANIFEST), why: 'no config and no layers' },
     { body: content(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config }), OCI_MANIFEST), why: 'no layers' },
+    { body: content('null', OCI_MANIFEST), why: 'JSON null' },
+    { body: content(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX }), OCI_INDEX), why: 'an index without manifests' },
+    { body: content(image({}), OCI_INDEX), why: 'an image manifest pushed with the Content-Type of an index (its mediaType says otherwise)' },
+    { body: content(image({ layers: [{ ...layers[0], mediaType: '' }] }), OCI_MANIFEST), why: 'a layer whose mediaType is empty' },
+    { body: content(image({ layers: [{ ...layers[0], urls: [42] }] }), OCI_MANIFEST), why: 'a layer whose urls hold a number' },
+    { body: content(image({ artifactType: 42 }), OCI_MANIFEST), why: 'an artifactType that is a number' },
+    { body: content(image({ annotations: { n: 42 } }), OCI_MANIFEST), why: 'an annotation whose value is a number' },
+    // RFC 8259 §8.1: JSON exchanged between systems MUST be UTF-8; 0xff never occurs in UTF-8.
+    { body: content(Buffer.concat(image({ annotations: { n: '@@' } }).split('@@').flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)]))), OCI_MANIFEST), why: 'a byte that is not UTF-8' },
   ];
+  /** A valid image manifest of config and layers, with `extra` fields over it, as JSON text. */
+  function image(extra: Record<string, unknown>): string {
+    return JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers, ...extra });
+  }
 }
 
 function invalidManifestProbes(f: Fixture): Probe[] {

@@ -132,13 +132,19 @@ t.test('a malformed ?digest= accepted, or refused with another code, fails valid
 });
 
 t.test('invalid manifest bodies answered 500 or accepted warn on validation.manifest.invalid-body', async (t) => {
-  const invalidBody = (request: TamperRequest): boolean => isManifestPut(request) && /\/manifests\/invalid-\d$/.test(request.url.pathname);
+  const invalidBody = (request: TamperRequest): boolean => isManifestPut(request) && /\/manifests\/invalid-\d+$/.test(request.url.pathname);
   let results = await tampered(t, (request) => (invalidBody(request) ? reply(500, {}, 'panic: unexpected end of JSON input') : undefined), ['validation.manifest.invalid-body']);
   t.equal(results.get('validation.manifest.invalid-body')?.status, 'warn', describeResult(results, 'validation.manifest.invalid-body'));
   t.match(results.get('validation.manifest.invalid-body')?.message, /manifest PUT of a body with not JSON: expected status 400, got 500/);
   results = await tampered(t, (request) => (invalidBody(request) && request.url.pathname.endsWith('invalid-3') ? reply(201, { location: request.url.pathname }) : undefined), ['validation.manifest.invalid-body']);
   t.equal(results.get('validation.manifest.invalid-body')?.status, 'warn');
   t.match(results.get('validation.manifest.invalid-body')?.message, /body with no config and no layers: expected status 400, got 201/);
+  // The manifest-format.ts mutants: each body the validation let through, accepted.
+  for (const [needle, why] of [['"urls":[42]', 'urls hold a number'], ['"artifactType":42', 'artifactType that is a number'], ['null', 'JSON null']] as const) {
+    results = await tampered(t, (request) => (isManifestPut(request) && request.body.toString('latin1').includes(needle) && /\/manifests\/invalid-\d+$/.test(request.url.pathname) ? reply(201, { location: request.url.pathname }) : undefined), ['validation.manifest.invalid-body']);
+    t.equal(results.get('validation.manifest.invalid-body')?.status, 'warn', `${why}: ${describeResult(results, 'validation.manifest.invalid-body')}`);
+    t.match(results.get('validation.manifest.invalid-body')?.message, new RegExp(`${why}: expected status 400, got 201`));
+  }
 });
 
 t.test('JSON 4xx bodies that are not the envelope fail validation.errors.envelope; other formats pass', async (t) => {
