@@ -14,9 +14,10 @@ import catalog from './catalog.ts';
 import deletes from './deletes.ts';
 import validation from './validation.ts';
 import contentTypes from './content-types.ts';
+import errorEnvelope from './error-envelope.ts';
 import gc from './gc.ts';
 import { AUTH_CHECKS, EXPIRY_CHECK } from './auth.ts';
 import type { Check } from './types.ts';
 
 /** The auth checks come early, so that the expiry check, last, finds its token as old as the run. */
-export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...contentTypes, ...gc, EXPIRY_CHECK];
+export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...contentTypes, ...errorEnvelope, ...gc, EXPIRY_CHECK];

@@ -13,13 +13,14 @@
  * codes from the spec's closed set.
  */
 import { randomUUID } from 'node:crypto';
+import { CheckFailure } from '../client/errors.ts';
 import { ensure, expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { content, descriptor, imageConfig, imageManifest, randomBlob, unknownDigest, type Content } from '../content.ts';
-import { ERROR_CODES } from '../../spec/error-codes.ts';
 import { OCI_INDEX, OCI_MANIFEST } from '../../spec/media-types.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import type { CheckContext } from './context.ts';
+import { envelopeProblem } from './error-envelope.ts';
 import { defineChecks } from './types.ts';
 
 /** One request of a battery and the statuses a conforming registry may answer it with. */
@@ -282,10 +283,6 @@ async function everydayErrorProbes(ctx: CheckContext, f: Fixture): Promise<Probe
   ];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * A 4xx body "MAY be in any format"; when it is JSON (an object or array) it "MUST have the
  * following format": `{"errors":[{"code", "message", "detail"}, …]}`, each code one of the closed
@@ -295,14 +292,8 @@ function expectEnvelopeIfJson(reply: Reply, what: string): boolean {
   if (reply.status < 400 || reply.status >= 500) return false;
   const body = reply.json<unknown>();
   if (typeof body !== 'object' || body === null) return false;
-  const where = `${what} → ${reply.status}`;
-  const errors = isRecord(body) ? body.errors : undefined;
-  ensure(Array.isArray(errors) && errors.length > 0, `${where}: a JSON body that is not the error envelope {"errors":[{"code","message","detail"}]}: ${reply.body.toString('utf8').slice(0, 200)}`, reply);
-  for (const error of errors) {
-    const code = isRecord(error) ? error.code : undefined;
-    ensure(typeof code === 'string', `${where}: an entry of "errors" without a string "code": ${JSON.stringify(error)}`, reply);
-    ensure(Object.hasOwn(ERROR_CODES, code), `${where}: error code ${JSON.stringify(code)} is not one of the spec's codes (${Object.keys(ERROR_CODES).join(', ')})`, reply);
-  }
+  const problem = envelopeProblem(body, reply.body.toString('utf8'));
+  if (problem !== undefined) throw new CheckFailure(`${what} → ${reply.status}: ${problem}`, reply.exchange);
   return true;
 }
 
