@@ -4,6 +4,7 @@ import existing from './existing.ts';
 import uploads from './uploads.ts';
 import uploadsResume from './uploads-resume.ts';
 import uploadFraming from './upload-framing.ts';
+import uploadIntegrity from './upload-integrity.ts';
 import blobs from './blobs.ts';
 import mounts from './mounts.ts';
 import manifests from './manifests.ts';
@@ -20,4 +21,4 @@ import { AUTH_CHECKS, EXPIRY_CHECK } from './auth.ts';
 import type { Check } from './types.ts';
 
 /** The auth checks come early, so that the expiry check, last, finds its token as old as the run. */
-export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...contentTypes, ...errorEnvelope, ...gc, EXPIRY_CHECK];
+export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...contentTypes, ...errorEnvelope, ...gc, EXPIRY_CHECK];
