@@ -12,6 +12,7 @@ import { CheckFailure } from '../client/errors.ts';
 import { ensure, expectBody, expectDigestHeaderIfPresent, expectSpecCodesIfJson, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
+import { followTagPages } from '../client/tag-list.ts';
 import type { Model, RepoModel } from './model.ts';
 import type { World } from './world.ts';
 
@@ -93,7 +94,7 @@ export async function probe(world: World, model: Model, label: string): Promise<
 }
 
 /**
- * GET tags/list (no paging) holds exactly the model's tags, each once. Asked only of a repository
+ * GET tags/list, with the pages its Links lead to, holds exactly the model's tags, each once. Asked only of a repository
  * that holds something, so 200 it is: "Assuming a repository is found, this request MUST return a
  * 200 OK … The list of tags MAY be empty" (end-8a) — the same reading as tags.list.untagged.
  */
@@ -102,9 +103,7 @@ async function probeTagSet(world: World, repo: RepoModel, label: string): Promis
   const reply = await world.client.request('GET', path);
   const what = `${label}: GET ${path}`;
   expectStatus(reply, [200], what);
-  const tags = reply.json<{ tags?: unknown }>()?.tags ?? [];
-  ensure(Array.isArray(tags), `${what}: "tags" is not a list`, reply);
-  const listed = tags as unknown[];
+  const listed: unknown[] = await followTagPages(world.client, reply, path, label);
   const expected = [...repo.tags.keys()].sort();
   const missing = expected.filter((tag) => !listed.includes(tag));
   const extra = listed.filter((tag) => typeof tag !== 'string' || !repo.tags.has(tag));

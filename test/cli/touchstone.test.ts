@@ -38,6 +38,16 @@ async function checkFaulty(t: Test, faults: FaultName[], args: string[]): Promis
   return { code, report: await report(json), dir };
 }
 
+t.test('the property layer reads a tag list whole, following its Links, from a registry that pages it without n', async (t) => {
+  const registry = await startTestRegistry(t, { tagsPageSize: 2, gcDeleteUntagged: true });
+  const dir = await tempDir(t);
+  const json = join(dir, 'paged.json');
+  const code = await checkMain(['--url', registry.url, '--json', json, '--quiet', '--only', 'property.tags', '--only', 'property.concurrency', '--runs', '8', '--seed', '7'], { stdout: new Sink(), stderr: new Sink() });
+  const results = (await report(json)).results;
+  t.same(results.map((r) => [r.id, r.status, r.status === 'pass' ? '' : r.message]), [['property.tags', 'pass', ''], ['property.concurrency', 'pass', '']]);
+  t.equal(code, 0);
+});
+
 t.test('self-run: the embedded reference registry passes every MUST and SHOULD check and every property', async (t) => {
   const dir = await tempDir(t);
   const json = join(dir, 'self.json');

@@ -13,6 +13,7 @@ import { ensure, expectStatus } from '../../client/expect.ts';
 import { requestPath } from '../../client/exchange.ts';
 import type { Reply } from '../../client/registry-client.ts';
 import { nextLink } from '../../client/headers.ts';
+import { followTagPages, tagsOfPage } from '../../client/tag-list.ts';
 import { compareCodePoints, ordersOf } from '../../tag-order.ts';
 import { repoIndex } from '../arbitraries.ts';
 import type { Model } from '../model.ts';
@@ -28,13 +29,7 @@ export interface ListTagsParams {
 /** At most this many pages: a registry whose Links never end fails instead of looping. */
 const MAX_PAGES = 100;
 
-function tagsOf(reply: Reply, what: string): string[] {
-  const body = reply.json<{ tags?: unknown }>();
-  ensure(body !== undefined && typeof body === 'object' && body !== null, `${what}: the body is not JSON`, reply);
-  const tags = body.tags ?? [];
-  ensure(Array.isArray(tags) && tags.every((t) => typeof t === 'string'), `${what}: "tags" is not a list of strings`, reply);
-  return tags as string[];
-}
+
 
 export class ListTags extends Step {
   readonly p: ListTagsParams;
@@ -50,7 +45,7 @@ export class ListTags extends Step {
     const whole = await world.client.request('GET', base);
     if (repo.tags.size === 0 && repo.manifests.size === 0 && whole.status === 404) return; // no such repository yet
     expectStatus(whole, [200], `${label}: GET ${base}`);
-    const all = tagsOf(whole, `${label}: GET ${base}`);
+    const all = await followTagPages(world.client, whole, base, label);
     const modelTags = [...repo.tags.keys()].sort(compareCodePoints);
     ensure([...all].sort(compareCodePoints).join('\n') === modelTags.join('\n'), `${label}: GET ${base}: expected the tags [${modelTags.join(', ')}], got [${all.join(', ')}]`, whole);
     ensure(ordersOf(all).length > 0, `${label}: GET ${base}: tags [${all.join(', ')}] are not in lexical order (neither code-point nor case-insensitive)`, whole);
@@ -62,7 +57,7 @@ export class ListTags extends Step {
     if (n === 0) {
       const reply = await world.client.request('GET', `${base}?n=0`);
       expectStatus(reply, [200], `${label}: GET ${base}?n=0`);
-      const page = tagsOf(reply, `${label}: GET ${base}?n=0`);
+      const page = tagsOfPage(reply, `${label}: GET ${base}?n=0`);
       ensure(page.length === 0, `${label}: GET ${base}?n=0: "When n is zero, this endpoint MUST return an empty list", got [${page.join(', ')}]`, reply);
       ensure(reply.header('link') === undefined, `${label}: GET ${base}?n=0: a Link header (${reply.header('link')}), which n=0 MUST NOT have`, reply);
       return;
@@ -76,7 +71,7 @@ export class ListTags extends Step {
       const asked = new URL(url);
       const what = `${label}: GET ${requestPath(url)}`;
       expectStatus(reply, [200], what);
-      const page = tagsOf(reply, what);
+      const page = tagsOfPage(reply, what);
       const last = asked.searchParams.get('last');
       if (last !== null) ensure(!page.includes(last), `${what}: the page holds ${JSON.stringify(last)} itself, but last is exclusive`, reply);
       const link = nextLink(reply, what);
