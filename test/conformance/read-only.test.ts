@@ -77,7 +77,7 @@ const READ_ONLY_CHECKS = [
   'base.v2', 'base.api-version-header', 'existing.manifest.pull', 'existing.manifest.head', 'existing.blobs.digests', 'existing.blobs.head', 'existing.blobs.range',
   'existing.tags.list', 'existing.tags.paging', 'existing.referrers', 'existing.errors.unknown', 'existing.errors.invalid-digest',
   'manifests.pull.unknown-repository', 'tags.list.unknown-repo', 'tags.list.unknown-repo-code',
-  'catalog.list.format', 'catalog.list.pushed', 'catalog.list.order', 'catalog.list.n', 'catalog.list.last', 'catalog.list.link', 'catalog.list.paging', 'catalog.list.exists',
+  'catalog.list.format', 'catalog.list.pushed', 'catalog.list.order', 'catalog.list.n', 'catalog.list.last', 'catalog.list.link', 'catalog.list.paging', 'catalog.list.n-invalid', 'catalog.list.no-link-when-complete', 'catalog.list.exists',
 ];
 
 t.test('--read-only writes nothing, runs every check that needs no write and passes them, skips the rest with the reason', async (t) => {
