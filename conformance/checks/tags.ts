@@ -19,6 +19,7 @@ import { requestPath } from '../client/exchange.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageManifest, randomBlob } from '../content.ts';
 import { nextLink } from '../client/headers.ts';
+import { followTagPages } from '../client/tag-list.ts';
 import { compareCodePoints, ordersOf } from '../tag-order.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
@@ -83,18 +84,7 @@ async function getTags(ctx: CheckContext, repo: string, query = ''): Promise<{ r
  */
 async function listAll(ctx: CheckContext, repo: string): Promise<{ reply: Reply; tags: string[]; pages: number }> {
   const first = await getTags(ctx, repo);
-  const tags = [...first.tags];
-  let next = nextLink(first.reply, 'GET tags/list');
-  let pages = 1;
-  while (next !== undefined) {
-    pages += 1;
-    ensure(pages <= MAX_PAGES, `tags/list without n: the Links had not ended after ${MAX_PAGES} pages`);
-    const what = `tags/list without n, page ${pages} (GET ${requestPath(next)}, its Link)`;
-    const reply = await ctx.request('GET', next);
-    tags.push(...tagsIn(reply, what));
-    next = nextLink(reply, what);
-  }
-  return { reply: first.reply, tags, pages };
+  return { reply: first.reply, ...(await followTagPages(ctx.client, first.reply, `/v2/${repo}/tags/list`, 'tags/list without n')) };
 }
 
 /** The whole list in the registry's own order; the n, last and paging checks measure against it. */
@@ -179,14 +169,9 @@ export default defineChecks([
         const first = await ctx.request('GET', `/v2/${repo}/tags/list${query}`);
         if (first.status >= 400 && first.status < 500) continue;
         // Ignored: the answer to a request without n — every tag, in pages linked by Link.
-        const seen: string[] = [];
-        let reply: Reply | undefined = first;
-        for (let page = 1; reply !== undefined; page += 1) {
-          ensure(page <= MAX_PAGES, `tags/list${query}: the Links did not end after ${MAX_PAGES} pages`);
-          seen.push(...tagsIn(reply, `GET tags/list${query} page ${page} (not refused with 4xx, so n must be ignored)`));
-          const next = nextLink(reply, `GET tags/list${query} page ${page}`);
-          reply = next === undefined ? undefined : await ctx.request('GET', next);
-        }
+        const what = `tags/list${query} (not refused with 4xx, so n must be ignored)`;
+        expectStatus(first, [200], `GET ${what}`);
+        const { tags: seen } = await followTagPages(ctx.client, first, `/v2/${repo}/tags/list${query}`, what);
         ensure(
           shown(seen) === shown(full),
           `tags/list${query} and the pages its Links lead to answered ${shown(seen)}, not every tag ${shown(full)}: the invalid n was read as a count (refuse it with 400, or ignore it)`,

@@ -21,16 +21,17 @@ export function tagsOfPage(reply: Reply, what: string): string[] {
   return tags as string[];
 }
 
-/** After the first page `first` (a 200 to GET `path`), the tags of it and of every page its Links lead to. */
-export async function followTagPages(client: RegistryClient, first: Reply, path: string, what: string): Promise<string[]> {
+/** After the first page `first` (a 200 to GET `path`), the tags of it and of every page its Links lead to, and how many pages that was. */
+export async function followTagPages(client: RegistryClient, first: Reply, path: string, what: string): Promise<{ tags: string[]; pages: number }> {
   const tags = tagsOfPage(first, `${what}: GET ${path}`);
   let next = nextLink(first, `${what}: GET ${path}`);
-  for (let pages = 1; next !== undefined; pages += 1) {
+  let pages = 1;
+  for (; next !== undefined; pages += 1) {
     if (pages >= MAX_PAGES) throw new CheckFailure(`${what}: the Links of GET ${path} had not ended after ${MAX_PAGES} pages`);
     const reply = await client.request('GET', next);
     expectStatus(reply, [200], `${what}: GET ${next} (the Link of page ${pages})`);
     tags.push(...tagsOfPage(reply, `${what}: GET ${next}`));
     next = nextLink(reply, `${what}: GET ${next}`);
   }
-  return tags;
+  return { tags, pages };
 }

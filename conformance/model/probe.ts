@@ -94,16 +94,17 @@ export async function probe(world: World, model: Model, label: string): Promise<
 }
 
 /**
- * GET tags/list, with the pages its Links lead to, holds exactly the model's tags, each once. Asked only of a repository
- * that holds something, so 200 it is: "Assuming a repository is found, this request MUST return a
- * 200 OK … The list of tags MAY be empty" (end-8a) — the same reading as tags.list.untagged.
+ * GET tags/list, with the pages its Links lead to, holds exactly the model's tags, each once.
+ * Asked only of a repository that holds something, so 200 it is: "Assuming a repository is found,
+ * this request MUST return a 200 OK … The list of tags MAY be empty" (end-8a) — the same reading
+ * as tags.list.untagged.
  */
 async function probeTagSet(world: World, repo: RepoModel, label: string): Promise<void> {
   const path = `/v2/${repo.name}/tags/list`;
   const reply = await world.client.request('GET', path);
   const what = `${label}: GET ${path}`;
   expectStatus(reply, [200], what);
-  const listed: unknown[] = await followTagPages(world.client, reply, path, label);
+  const listed: unknown[] = (await followTagPages(world.client, reply, path, label)).tags;
   const expected = [...repo.tags.keys()].sort();
   const missing = expected.filter((tag) => !listed.includes(tag));
   const extra = listed.filter((tag) => typeof tag !== 'string' || !repo.tags.has(tag));

@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { CheckFailure } from '../../client/errors.ts';
 import { ensure, expectStatus } from '../../client/expect.ts';
 import { requestPath } from '../../client/exchange.ts';
-import type { Reply } from '../../client/registry-client.ts';
 import { nextLink } from '../../client/headers.ts';
 import { followTagPages, tagsOfPage } from '../../client/tag-list.ts';
 import { compareCodePoints, ordersOf } from '../../tag-order.ts';
@@ -29,8 +28,6 @@ export interface ListTagsParams {
 /** At most this many pages: a registry whose Links never end fails instead of looping. */
 const MAX_PAGES = 100;
 
-
-
 export class ListTags extends Step {
   readonly p: ListTagsParams;
 
@@ -45,7 +42,7 @@ export class ListTags extends Step {
     const whole = await world.client.request('GET', base);
     if (repo.tags.size === 0 && repo.manifests.size === 0 && whole.status === 404) return; // no such repository yet
     expectStatus(whole, [200], `${label}: GET ${base}`);
-    const all = await followTagPages(world.client, whole, base, label);
+    const { tags: all } = await followTagPages(world.client, whole, base, label);
     const modelTags = [...repo.tags.keys()].sort(compareCodePoints);
     ensure([...all].sort(compareCodePoints).join('\n') === modelTags.join('\n'), `${label}: GET ${base}: expected the tags [${modelTags.join(', ')}], got [${all.join(', ')}]`, whole);
     ensure(ordersOf(all).length > 0, `${label}: GET ${base}: tags [${all.join(', ')}] are not in lexical order (neither code-point nor case-insensitive)`, whole);
