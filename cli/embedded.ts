@@ -4,8 +4,8 @@
  * default grace period of one hour; its built-in trigger can collect as if the grace period had
  * passed, so the suite checks both GC safety and reclaims in seconds. It pages tags/list at 10
  * tags, fewer than the tags checks push, so the answer to a list asked without n carries a Link
- * (end-8b) and the suite follows it: a registry's own paging is exercised on every run. This module sits outside
- * both halves: it is the one place that joins them.
+ * (end-8b) and the suite follows it: a registry's own paging is exercised on every run. This
+ * module sits outside both halves: it is the one place that joins them.
  */
 import { dir } from 'tmp-promise';
 import { startRegistry, DEFAULT_GC_GRACE_MS } from '../reference/registry.ts';
