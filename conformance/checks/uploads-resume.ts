@@ -9,7 +9,7 @@
  */
 import { CheckFailure } from '../client/errors.ts';
 import { ensure, expectStatus } from '../client/expect.ts';
-import { OCTET, locationOf, openUpload, patchChunk, putClose } from '../client/protocol.ts';
+import { chunkHeaders, locationOf, openUpload, patchChunk, putClose, sendChunk } from '../client/protocol.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { randomBlob } from '../content.ts';
 import { expectServed } from './blobs.ts';
@@ -56,8 +56,7 @@ export default defineChecks([
         for (let at = first; at < first + SENT_BEFORE_BREAK; at += PIECE) yield blob.bytes.subarray(at, at + PIECE);
         throw new Error('touchstone: the client goes away in the middle of the chunk');
       };
-      const headers = { ...OCTET, 'Content-Range': `${first}-${TOTAL - 1}`, 'Content-Length': String(TOTAL - first) };
-      await ctx.request('PATCH', url, { body: broken(), headers }).then(
+      await ctx.request('PATCH', url, { body: broken(), headers: chunkHeaders(first, TOTAL - first) }).then(
         (reply) => {
           throw new CheckFailure(`the PATCH whose body broke off after ${SENT_BEFORE_BREAK} of ${TOTAL - first} bytes was answered ${reply.status}: the registry answered a chunk it never received whole`, reply.exchange);
         },
@@ -75,9 +74,8 @@ export default defineChecks([
         const what = `GET <location> after the PATCH broke off (${attempt === 1 ? 'first' : `again, after ${attempt - 1} 416`})`;
         const kept = progressOf(reply, first, what);
         reported.push(kept);
-        const rest = blob.bytes.subarray(kept);
         const location = locationOf(ctx.client, reply, what);
-        const next = await ctx.request('PATCH', location, { body: rest, headers: { ...OCTET, 'Content-Range': `${kept}-${TOTAL - 1}`, 'Content-Length': String(rest.length) } });
+        const next = await sendChunk(ctx.client, location, blob.bytes.subarray(kept), kept);
         if (next.status === 202) {
           reply = next;
           break;
