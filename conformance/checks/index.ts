@@ -8,12 +8,14 @@ import uploadIntegrity from './upload-integrity.ts';
 import blobs from './blobs.ts';
 import mounts from './mounts.ts';
 import manifests from './manifests.ts';
+import manifestSize from './manifest-size.ts';
 import kinds from './kinds.ts';
 import referrers from './referrers.ts';
 import tags from './tags.ts';
 import catalog from './catalog.ts';
 import deletes from './deletes.ts';
 import validation from './validation.ts';
+import addressing from './addressing.ts';
 import contentTypes from './content-types.ts';
 import errorEnvelope from './error-envelope.ts';
 import gc from './gc.ts';
@@ -21,4 +23,4 @@ import { AUTH_CHECKS, EXPIRY_CHECK } from './auth.ts';
 import type { Check } from './types.ts';
 
 /** The auth checks come early, so that the expiry check, last, finds its token as old as the run. */
-export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...contentTypes, ...errorEnvelope, ...gc, EXPIRY_CHECK];
+export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...manifestSize, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...addressing, ...contentTypes, ...errorEnvelope, ...gc, EXPIRY_CHECK];

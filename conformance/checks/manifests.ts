@@ -16,10 +16,9 @@
  */
 import { unknownDigest } from '../content.ts';
 import { randomUUID } from 'node:crypto';
-import { BrokenResponse, CheckFailure, HarnessError } from '../client/errors.ts';
+import { CheckFailure, HarnessError } from '../client/errors.ts';
 import { digestNames, ensure, expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectErrorCode, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
-import { pieces } from '../client/protocol.ts';
 import {
   EMPTY_CONFIG, artifactManifest, content, descriptor, dockerConfig, dockerLayer, dockerManifest, dockerManifestList,
   imageConfig, imageIndex, imageManifest, randomBlob, type Content,
@@ -30,30 +29,25 @@ import type { CheckContext } from './context.ts';
 import { expectHeaderSyntax } from './blobs.ts';
 import { defineChecks } from './types.ts';
 
-/** Just under 4 MiB: "SHOULD expect to be able to support manifest pushes of at least 4 megabytes". */
-const LARGE_MANIFEST_BYTES = 4 * 1024 * 1024 - 4096;
-/** Clearly above the 4 MiB limit zot and Distribution enforce (docs/deviations.md#cncf-distribution-282). */
-const OVERSIZED_MANIFEST_BYTES = 5 * 1024 * 1024;
-
 /** Tags pushed at once by manifests.push.concurrent-tags: enough that some arrive while others are being written. */
 const CONCURRENT_TAGS = 16;
 
 const ARTIFACT_TYPE = 'application/vnd.touchstone.test.v1';
 
-interface Image {
+export interface Image {
   readonly config: Content;
   readonly layers: readonly Content[];
   readonly manifest: Content;
 }
 
 /** A fresh OCI image: random config and one random layer, so no registry already has it. */
-function freshImage(): Image {
+export function freshImage(): Image {
   const config = imageConfig(randomUUID());
   const layers = [randomBlob(256)];
   return { config, layers, manifest: imageManifest(config, layers) };
 }
 
-async function pushBlobsOf(ctx: CheckContext, repo: string, image: Pick<Image, 'config' | 'layers'>): Promise<void> {
+export async function pushBlobsOf(ctx: CheckContext, repo: string, image: Pick<Image, 'config' | 'layers'>): Promise<void> {
   for (const blob of [image.config, ...image.layers]) await ctx.pushBlob(repo, blob);
 }
 
@@ -66,12 +60,12 @@ async function pushedImage(ctx: CheckContext, tag = 'latest'): Promise<Image & {
 }
 
 /** PUT a manifest with its media type as Content-Type (spec: clients MUST when it has mediaType); no expectation. */
-function putManifest(ctx: CheckContext, repo: string, reference: string, manifest: Content): Promise<Reply> {
+export function putManifest(ctx: CheckContext, repo: string, reference: string, manifest: Content): Promise<Reply> {
   return ctx.request('PUT', `/v2/${repo}/manifests/${reference}`, { body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType } });
 }
 
 /** GET a manifest: 200 with exactly the bytes pushed, truthful digest and length headers if any. */
-async function expectManifest(ctx: CheckContext, repo: string, reference: string, manifest: Content, what: string, headers: Record<string, string> = ACCEPT_MANIFESTS): Promise<Reply> {
+export async function expectManifest(ctx: CheckContext, repo: string, reference: string, manifest: Content, what: string, headers: Record<string, string> = ACCEPT_MANIFESTS): Promise<Reply> {
   const reply = await ctx.request('GET', `/v2/${repo}/manifests/${reference}`, { headers });
   expectStatus(reply, [200], `${what}: GET /v2/${repo}/manifests/${reference}`);
   expectBody(reply, manifest.bytes, `${what}: GET manifest ${reference}`);
@@ -103,22 +97,6 @@ function unusuallyFormatted(image: Image): Content {
   };
   const text = `${JSON.stringify(body, null, '\t').replace('\u00e9', '\\u00e9')}\n`;
   return content(text, OCI_MANIFEST);
-}
-
-/** An image manifest of exactly `size` bytes: a padding annotation fills it up. */
-function manifestOfSize(image: Pick<Image, 'config' | 'layers'>, size: number): Content {
-  const padded = (padding: string): Content => imageManifest(image.config, image.layers, { annotations: { 'org.touchstone.padding': padding } });
-  const free = size - padded('').size;
-  if (free < 0) throw new HarnessError(`cannot build a manifest of ${size} bytes`);
-  return padded('x'.repeat(free));
-}
-
-/**
- * A failed request of a huge body: the registry closed the connection instead of answering (while
- * the body was still going out), or broke its answer off.
- */
-function closedEarly(error: unknown): boolean {
-  return error instanceof BrokenResponse || (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed|EPIPE|ECONNRESET/.test(error.message));
 }
 
 /**
@@ -627,43 +605,6 @@ export default defineChecks([
       const header = reply.header('docker-content-digest');
       ensure(header === undefined || header === manifest.digest, `PUT by sha512 digest: Docker-Content-Digest ${header} is not the digest pushed (${manifest.digest.slice(0, 20)}…)`, reply);
       await expectManifest(ctx, repo, manifest.digest, manifest, 'by its sha512 digest');
-    },
-  },
-  {
-    id: 'manifests.push.large',
-    title: 'A manifest of about 4 MB (just under 4 MiB) is accepted (201) and served',
-    spec: '§Pushing Manifests ("Client and registry implementations SHOULD expect to be able to support manifest pushes of at least 4 megabytes")',
-    level: 'SHOULD',
-    async run(ctx) {
-      const repo = ctx.repo();
-      const image = freshImage();
-      await pushBlobsOf(ctx, repo, image);
-      const manifest = manifestOfSize(image, LARGE_MANIFEST_BYTES);
-      expectStatus(await putManifest(ctx, repo, 'large', manifest), [201], `PUT a manifest of ${manifest.size} bytes`);
-      await expectManifest(ctx, repo, 'large', manifest, `manifest of ${manifest.size} bytes`);
-    },
-  },
-  {
-    id: 'manifests.push.too-large',
-    title: 'A manifest above the registry\'s limit (5 MiB) answers 413, never a server error',
-    spec: '§Pushing Manifests ("A registry that enforces this limit SHOULD respond to a request to push a manifest over this limit with a response code 413 Payload Too Large")',
-    level: 'SHOULD',
-    async run(ctx) {
-      const repo = ctx.repo();
-      const image = freshImage();
-      await pushBlobsOf(ctx, repo, image);
-      const manifest = manifestOfSize(image, OVERSIZED_MANIFEST_BYTES);
-      const reply = await putManifest(ctx, repo, 'oversized', manifest).catch((error: unknown) => {
-        if (closedEarly(error)) throw new CheckFailure(`PUT a manifest of ${manifest.size} bytes: the connection closed before a complete answer (expected 413): ${(error as Error).message}`, (error as Partial<BrokenResponse>).exchange);
-        throw error;
-      });
-      if (reply.status === 201) ctx.skip(`the registry accepted a manifest of ${manifest.size} bytes: its limit, if it enforces one, is higher`);
-      if (reply.status >= 500) throw new CheckFailure(`PUT a manifest of ${manifest.size} bytes: a server error (${reply.status}) for an oversized manifest, expected 413`, reply.exchange);
-      expectStatus(reply, [413], `PUT a manifest of ${manifest.size} bytes`);
-      // The same body in chunked transfer coding, without a Content-Length to refuse it by: the
-      // limit must hold on the bytes as they arrive.
-      const streamed = await ctx.request('PUT', `/v2/${repo}/manifests/oversized-streamed`, { body: pieces(manifest.bytes, 64 * 1024), headers: { 'Content-Type': manifest.mediaType } });
-      expectStatus(streamed, [413], `PUT a manifest of ${manifest.size} bytes in chunked transfer coding (no Content-Length), after the same body with one got 413`);
     },
   },
   {

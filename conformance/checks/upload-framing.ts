@@ -6,10 +6,12 @@
  * error. The last chunk carried by the closing PUT may come with chunked transfer coding (HTTP/1.1,
  * RFC 9112 §7.1: a body of unannounced length, as a client streaming a file sends it) rather than
  * a Content-Length: the registry must read that body as the chunk, not take the PUT for a close
- * without one.
+ * without one. A chunk whose body is shorter than its Content-Range (with a Content-Length that
+ * says so, or in chunked transfer coding) is no chunk the range describes: it should be refused
+ * (400 BLOB_UPLOAD_INVALID, or 416) and leave the session as it was, so the client can send it again.
  */
-import { expectStatus } from '../client/expect.ts';
-import { OCTET, openUpload, patchChunk, pieces, withDigest } from '../client/protocol.ts';
+import { ensure, expectCodeIfJson, expectStatus } from '../client/expect.ts';
+import { OCTET, expectRange, openUpload, patchChunk, pieces, putClose, withDigest } from '../client/protocol.ts';
 import { randomBlob } from '../content.ts';
 import { expectServed } from './blobs.ts';
 import { defineChecks } from './types.ts';
@@ -60,6 +62,38 @@ export default defineChecks([
       const reply = await ctx.request('PUT', withDigest(url, blob.digest), { body: pieces(blob.bytes.subarray(first), 1000), headers: OCTET });
       expectStatus(reply, [201], `PUT ?digest= closing the upload with the last ${blob.size - first} bytes in chunked transfer coding`);
       await expectServed(ctx, repo, blob, 'the blob whose last chunk came in a chunked PUT');
+    },
+  },
+  {
+    id: 'blobs.upload.chunk-length-mismatch',
+    title: 'A PATCH whose body is shorter than its Content-Range is refused (400, 416) and leaves the session as it was',
+    spec: '§Pushing a blob in chunks (end-5: "Content-Range: <range>" names the chunk\'s bytes, "Content-Length: <length of chunk>"; failures 404, 416), §Error Codes (code-2 BLOB_UPLOAD_INVALID "the upload was invalid")',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const session = await openUpload(ctx.client, repo);
+      if (session.minChunk > 4 * FIRST * FIRST) ctx.skip(`the registry asks for chunks of at least ${session.minChunk} bytes (OCI-Chunk-Min-Length)`);
+      const first = Math.max(FIRST, session.minChunk);
+      const blob = randomBlob(first + 400);
+      let url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, first), 0, 'first chunk');
+      const short = blob.bytes.subarray(first, first + 200);
+      const range = `${first}-${first + 399}`;
+      const probes: { what: string; body: Uint8Array | AsyncIterable<Uint8Array>; headers: Record<string, string> }[] = [
+        { what: `PATCH Content-Range ${range} (400 bytes) with Content-Length 200 and 200 bytes`, body: short, headers: { 'Content-Length': String(short.length) } },
+        { what: `PATCH Content-Range ${range} (400 bytes) with 200 bytes in chunked transfer coding`, body: pieces(short, 100), headers: {} },
+      ];
+      for (const probe of probes) {
+        const reply = await ctx.request('PATCH', url, { body: probe.body, headers: { ...OCTET, 'Content-Range': range, ...probe.headers } });
+        expectStatus(reply, [400, 416], probe.what);
+        expectCodeIfJson(reply, ['BLOB_UPLOAD_INVALID'], probe.what);
+        const status = await ctx.request('GET', url);
+        expectStatus(status, [204], `GET <location> after the refused ${probe.what}`);
+        expectRange(status, first, `GET <location> after the refused ${probe.what}`);
+      }
+      url = await patchChunk(ctx.client, url, blob.bytes.subarray(first), first, 'the whole second chunk');
+      const close = await putClose(ctx.client, url, blob.digest);
+      ensure(close.status === 201, `PUT ?digest= after the refused short chunks: expected 201, got ${close.status}`, close);
+      await expectServed(ctx, repo, blob, 'the blob completed after two refused short chunks');
     },
   },
 ]);

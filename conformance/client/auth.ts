@@ -58,6 +58,17 @@ export function basicCredential(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
+/** The repository a /v2/ path names, decoded; a percent-encoding that does not decode is kept as sent. */
+function repositoryOf(pathname: string): string | undefined {
+  let path = pathname;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {
+    // validation.target.percent-encoding sends such paths on purpose: the registry judges them.
+  }
+  return /^\/v2\/(.+?)\/(blobs|manifests|tags|referrers)\//.exec(path)?.[1];
+}
+
 /**
  * Which token a request would need: its repository and action class, as registries decide scope
  * from method and path (the token specification's "Token Scope Documentation"), plus a mount's
@@ -65,7 +76,7 @@ export function basicCredential(username: string, password: string): string {
  */
 export function routeOf(method: string, url: string): string {
   const parsed = new URL(url);
-  const name = /^\/v2\/(.+?)\/(blobs|manifests|tags|referrers)\//.exec(decodeURIComponent(parsed.pathname))?.[1];
+  const name = repositoryOf(parsed.pathname);
   const action = method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'push';
   const from = parsed.searchParams.get('mount') !== null ? ` from ${parsed.searchParams.get('from') ?? ''}` : '';
   return `${parsed.origin} ${name ?? parsed.pathname} ${action}${from}`;
@@ -82,7 +93,7 @@ export function requestScopes(method: string, url: string): string[] {
   const parsed = new URL(url);
   // The reference registry's GC trigger (--gc-touchstone) is a registry-wide resource of its own.
   if (parsed.pathname === '/_touchstone/gc') return ['registry:gc:*'];
-  const name = /^\/v2\/(.+?)\/(blobs|manifests|tags|referrers)\//.exec(decodeURIComponent(parsed.pathname))?.[1];
+  const name = repositoryOf(parsed.pathname);
   if (name === undefined) return [];
   const upload = /\/blobs\/uploads\//.test(parsed.pathname);
   const actions = upload ? 'pull,push' : method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'pull,push';

@@ -412,37 +412,6 @@ t.test('sha512 manifests: a 4xx skips; a 500, a sha256 alias or a digest that 40
   expectStatus(t, results, id, 'fail', /by its sha512 digest: GET .* expected status 200, got 404/);
 });
 
-t.test('a 4 MB manifest refused warns on manifests.push.large', async (t) => {
-  const results = await tampered(t, (request) => {
-    if (isManifestPut(request) && request.body.length > 1024 * 1024) return errorReply(413, 'SIZE_INVALID');
-    return undefined;
-  }, ['manifests.push.large', 'manifests.push.too-large']);
-  expectStatus(t, results, 'manifests.push.large', 'warn', /PUT a manifest of 4190208 bytes: expected status 201, got 413/);
-  expectStatus(t, results, 'manifests.push.too-large', 'pass');
-});
-
-t.test('an oversized manifest: 500 or 400 warns, 201 skips on manifests.push.too-large', async (t) => {
-  const id = 'manifests.push.too-large';
-  const big = (request: TamperRequest): boolean => isManifestPut(request) && request.body.length > 4.5 * 1024 * 1024;
-  let results = await tampered(t, (request) => (big(request) ? reply(500, { 'content-type': 'text/plain' }, 'out of memory') : undefined), [id]);
-  expectStatus(t, results, id, 'warn', /a server error \(500\) for an oversized manifest, expected 413/);
-
-  results = await tampered(t, (request) => (big(request) ? errorReply(400, 'MANIFEST_INVALID') : undefined), [id]);
-  expectStatus(t, results, id, 'warn', /PUT a manifest of 5242880 bytes: expected status 413, got 400/);
-
-  results = await tampered(t, (request) => (big(request) ? reply(201, { location: '/v2/x/manifests/latest' }) : undefined), [id]);
-  expectStatus(t, results, id, 'skip', /accepted a manifest of 5242880 bytes: its limit, if it enforces one, is higher/);
-
-  // A registry that only refuses by Content-Length: the same body in chunked transfer coding is taken.
-  const streamed = (request: TamperRequest): boolean => big(request) && request.headers['content-length'] === undefined;
-  results = await tampered(t, (request) => (streamed(request) ? reply(201, { location: '/v2/x/manifests/oversized-streamed' }) : undefined), [id]);
-  expectStatus(t, results, id, 'warn', /in chunked transfer coding \(no Content-Length\), after the same body with one got 413: expected status 413, got 201/);
-
-  // The answer cut short: the connection closes before the body its Content-Length announced.
-  results = await tampered(t, (request) => (big(request) ? { ...reply(413, { 'content-type': 'text/plain' }, 'too big'), declaredLength: 100 } : undefined), [id]);
-  expectStatus(t, results, id, 'warn', /the connection closed before a complete answer \(expected 413\)/);
-});
-
 t.test('a moved tag that drops or hides the new manifest fails manifests.push.tag-move', async (t) => {
   let results = await withFaults(t, ['tag-move-drops-old-manifest'], ['manifests.push.tag-move', 'manifests.pull.by-tag']);
   expectStatus(t, results, 'manifests.push.tag-move', 'fail', /the manifest the tag moved away from: GET .* expected status 200, got 404/);

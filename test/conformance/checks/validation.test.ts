@@ -77,6 +77,15 @@ t.test('an overlong name may be accepted on writes, never answered 5xx', async (
   t.match(results.get('validation.name.invalid')?.message, /with a name of 257 characters: expected status 400 or 404 or 414, got 500/);
 });
 
+t.test('a valid name of many short components answered 5xx fails validation.name.invalid (a store that hits its file-name limit)', async (t) => {
+  const many = (request: TamperRequest): boolean => /(a\/){40}/.test(request.url.pathname);
+  let results = await tampered(t, (request) => (many(request) ? reply(500) : undefined), ['validation.name.invalid']);
+  t.equal(results.get('validation.name.invalid')?.status, 'fail', describeResult(results, 'validation.name.invalid'));
+  t.match(results.get('validation.name.invalid')?.message, /with a name of \d+ characters in \d+ components: expected status 400 or 404 or 414, got 500/);
+  results = await tampered(t, (request) => (many(request) ? errorReply(400, 'NAME_INVALID') : undefined), ['validation.name.invalid']);
+  t.equal(results.get('validation.name.invalid')?.status, 'pass', describeResult(results, 'validation.name.invalid'));
+});
+
 t.test('another code than NAME_INVALID for an invalid name warns on validation.name.invalid-code', async (t) => {
   const results = await tampered(t, (request) => (request.url.pathname.includes('-UPPER/') ? errorReply(400, 'NAME_UNKNOWN') : undefined), ['validation.name.invalid-code', 'validation.name.invalid']);
   t.equal(results.get('validation.name.invalid-code')?.status, 'warn', describeResult(results, 'validation.name.invalid-code'));

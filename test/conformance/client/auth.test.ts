@@ -156,6 +156,8 @@ t.test('a challenge without scope: the scope the request needs, as Docker asks i
   t.equal((await c.request('GET', '/v2/_catalog')).status, 200, 'outside a repository: the registry wants no scope here');
   t.same(requestScopes('POST', 'http://r/_touchstone/gc?advance=60'), ['registry:gc:*'], 'the reference\'s GC trigger (--gc-touchstone)');
   t.same(requestScopes('DELETE', 'http://r/v2/a/manifests/sha256:1'), ['repository:a:delete']);
+  // A percent-encoding that does not decode (validation.target.percent-encoding sends it on purpose) is kept as sent.
+  t.same(requestScopes('GET', 'http://r/v2/a%zz/tags/list'), ['repository:a%zz:pull']);
 });
 
 t.test('a token is fetched again before it expires, and when the registry answers 401 again', async (t) => {
@@ -240,4 +242,5 @@ t.test('challenges parse as RFC 9110 §11.6.1 writes them', async (t) => {
   t.equal(routeOf('DELETE', 'http://r/v2/a/b/manifests/x'), 'http://r a/b delete');
   t.equal(routeOf('POST', 'http://r/v2/a/blobs/uploads/?mount=d&from=s'), 'http://r a push from s');
   t.equal(routeOf('GET', 'http://r/v2/_catalog?n=1'), 'http://r /v2/_catalog pull');
+  t.equal(routeOf('GET', 'http://r/v2/a/manifests/%E0%A4%A'), 'http://r a pull', 'a percent-encoding that does not decode');
 });

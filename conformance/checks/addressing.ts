@@ -1,0 +1,84 @@
+/**
+ * Requests that address no endpoint of the spec's table (spec "Endpoints"): a path under /v2/
+ * that is none of them, a method an endpoint does not define, a path whose percent-encoding does
+ * not decode. None is the client's right to expect a 2xx, and none may cost the registry a
+ * server error: a path that names nothing is 404 (RFC 9110 §15.5.5); a method the resource does
+ * not support is 405 with an Allow header (RFC 9110 §15.5.6: the origin server "MUST generate an
+ * Allow header field in a 405 response"), or 404 from a router that matches method and path at
+ * once; a request target that is not a valid URI path is 400 (RFC 9112 §3.2: "Recipients of an
+ * invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved
+ * Permanently) redirect"; RFC 3986 §2.1: "%" HEXDIG HEXDIG), or 404. A JSON body of any of these
+ * answers is the error envelope with a code of the closed set (§Error Codes).
+ */
+import { ensure, expectSpecCodesIfJson, expectStatus } from '../client/expect.ts';
+import { imageConfig, imageManifest, randomBlob } from '../content.ts';
+import type { CheckContext } from './context.ts';
+import { defineChecks } from './types.ts';
+
+/** An image pushed under `latest`: the repository exists, so a 404 below is never "no such repository". */
+async function existingRepo(ctx: CheckContext): Promise<string> {
+  const repo = ctx.repo('addressing');
+  const config = imageConfig(`addressing ${repo}`);
+  const layer = randomBlob(64);
+  await ctx.pushImage(repo, 'latest', config, [layer], imageManifest(config, [layer]));
+  return repo;
+}
+
+export default defineChecks([
+  {
+    id: 'validation.route.unknown',
+    title: 'A path under /v2/ that is no endpoint answers 404, never a 2xx or 5xx',
+    spec: '§Endpoints (the table of end-1 … end-14 is every resource a registry serves); RFC 9110 §15.5.5 (404: "the origin server did not find a current representation for the target resource")',
+    level: 'SHOULD',
+    async run(ctx) {
+      const repo = await existingRepo(ctx);
+      const paths = [`/v2/${repo}/no-such-endpoint`, `/v2/${repo}/manifests`, `/v2/${repo}/tags/list/more`];
+      for (const path of paths) {
+        const reply = await ctx.request('GET', path);
+        expectStatus(reply, [404], `GET ${path} (no endpoint)`);
+        expectSpecCodesIfJson(reply, `GET ${path} (no endpoint)`);
+      }
+      return `${paths.length} paths that are no endpoint answered 404`;
+    },
+  },
+  {
+    id: 'validation.method.not-allowed',
+    title: 'A method an endpoint does not define answers 405 with Allow (or 404), never a 2xx or 5xx',
+    spec: '§Endpoints (each endpoint\'s methods); RFC 9110 §15.5.6 ("The origin server MUST generate an Allow header field in a 405 response containing a list of the target resource\'s currently supported methods")',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = await existingRepo(ctx);
+      const probes = [
+        { method: 'POST', path: `/v2/${repo}/tags/list` },
+        { method: 'PATCH', path: `/v2/${repo}/manifests/latest` },
+        { method: 'POST', path: `/v2/${repo}/manifests/latest` },
+      ];
+      for (const { method, path } of probes) {
+        const what = `${method} ${path} (a method the endpoint does not define)`;
+        const reply = await ctx.request(method, path, { headers: { 'Content-Length': '0' } });
+        expectStatus(reply, [404, 405], what);
+        expectSpecCodesIfJson(reply, what);
+        const allow = reply.header('allow');
+        if (reply.status === 405) ensure(allow !== undefined && allow.trim() !== '', `${what}: 405 without an Allow header`, reply);
+        if (allow !== undefined) ensure(!allow.toUpperCase().split(/\s*,\s*/).includes(method), `${what}: answered ${reply.status}, yet its Allow header lists ${method}: ${allow}`, reply);
+      }
+      return `${probes.length} requests with a method the endpoint does not define answered 404 or 405`;
+    },
+  },
+  {
+    id: 'validation.target.percent-encoding',
+    title: 'A path whose percent-encoding does not decode answers 400 (or 404), never a 2xx or 5xx',
+    spec: 'RFC 9112 §3.2 ("Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect"); RFC 3986 §2.1 (pct-encoded = "%" HEXDIG HEXDIG)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = await existingRepo(ctx);
+      const paths = [`/v2/${repo}%zz/tags/list`, `/v2/${repo}/manifests/%E0%A4%A`, `/v2/${repo}/blobs/uploads/%`];
+      for (const path of paths) {
+        const reply = await ctx.request('GET', path);
+        expectStatus(reply, [400, 404], `GET ${path} (a percent-encoding that does not decode)`);
+        expectSpecCodesIfJson(reply, `GET ${path}`);
+      }
+      return `${paths.length} paths with a broken percent-encoding answered 400 or 404`;
+    },
+  },
+]);

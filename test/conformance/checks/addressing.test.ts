@@ -1,0 +1,60 @@
+/**
+ * The addressing checks against the reference registry, and behind a tampering proxy that answers
+ * the way the http/errors.ts and http/router.ts mutants did: a request that addresses no endpoint
+ * answered 500 (the error's table entry emptied crashes the answer), or with an error code
+ * emptied; a 405 without its Allow header; a broken percent-encoding served as if it decoded.
+ */
+import t from 'tap';
+import addressing from '../../../conformance/checks/addressing.ts';
+import { describeResult, tampered } from '../../helpers/checks.ts';
+import { errorReply, reply, withHeaders, type TamperRequest } from '../../helpers/tamper-proxy.ts';
+
+const ROUTE = 'validation.route.unknown';
+const METHOD = 'validation.method.not-allowed';
+const TARGET = 'validation.target.percent-encoding';
+const ALL = [ROUTE, METHOD, TARGET];
+
+const noEndpoint = (request: TamperRequest): boolean => /\/(no-such-endpoint|manifests|more)$/.test(request.url.pathname) && request.method === 'GET';
+const otherMethod = (request: TamperRequest): boolean => (request.method === 'POST' || request.method === 'PATCH') && /\/(tags\/list|manifests\/latest)$/.test(request.url.pathname);
+const brokenEncoding = (request: TamperRequest): boolean => /%(?![0-9A-Fa-f]{2})/.test(request.path);
+
+t.test('the reference passes all three', async (t) => {
+  const results = await tampered(t, () => undefined, addressing, ALL);
+  for (const id of ALL) t.equal(results.get(id)?.status, 'pass', describeResult(results, id));
+});
+
+t.test('a path that is no endpoint answered 500, 200, or with an empty code warns', async (t) => {
+  let results = await tampered(t, (request) => (noEndpoint(request) ? reply(500) : undefined), addressing, [ROUTE]);
+  t.equal(results.get(ROUTE)?.status, 'warn', describeResult(results, ROUTE));
+  t.match(results.get(ROUTE)?.message, /no-such-endpoint \(no endpoint\): expected status 404, got 500/);
+  results = await tampered(t, (request) => (noEndpoint(request) ? reply(200, {}, {}) : undefined), addressing, [ROUTE]);
+  t.equal(results.get(ROUTE)?.status, 'warn', describeResult(results, ROUTE));
+  results = await tampered(t, (request) => (noEndpoint(request) ? errorReply(404, '') : undefined), addressing, [ROUTE]);
+  t.equal(results.get(ROUTE)?.status, 'warn', describeResult(results, ROUTE));
+  t.match(results.get(ROUTE)?.message, /error code "" is not one of the spec's codes/);
+});
+
+t.test('a method the endpoint does not define: 500, 405 without Allow, or an Allow listing it fails', async (t) => {
+  let results = await tampered(t, (request) => (otherMethod(request) ? reply(500) : undefined), addressing, [METHOD]);
+  t.equal(results.get(METHOD)?.status, 'fail', describeResult(results, METHOD));
+  t.match(results.get(METHOD)?.message, /expected status 404 or 405, got 500/);
+  results = await tampered(t, async (request, forward) => (otherMethod(request) ? withHeaders(await forward(), { allow: undefined }) : undefined), addressing, [METHOD]);
+  t.equal(results.get(METHOD)?.status, 'fail', describeResult(results, METHOD));
+  t.match(results.get(METHOD)?.message, /405 without an Allow header/);
+  results = await tampered(t, async (request, forward) => (otherMethod(request) ? withHeaders(await forward(), { allow: 'GET, POST, PATCH' }) : undefined), addressing, [METHOD]);
+  t.equal(results.get(METHOD)?.status, 'fail', describeResult(results, METHOD));
+  t.match(results.get(METHOD)?.message, /yet its Allow header lists POST/);
+  // A router matching method and path at once: 404 passes.
+  results = await tampered(t, (request) => (otherMethod(request) ? errorReply(404, 'NAME_UNKNOWN') : undefined), addressing, [METHOD]);
+  t.equal(results.get(METHOD)?.status, 'pass', describeResult(results, METHOD));
+});
+
+t.test('a broken percent-encoding served, or answered 500, fails', async (t) => {
+  let results = await tampered(t, (request) => (brokenEncoding(request) ? reply(200, {}, { name: 'x', tags: [] }) : undefined), addressing, [TARGET]);
+  t.equal(results.get(TARGET)?.status, 'fail', describeResult(results, TARGET));
+  t.match(results.get(TARGET)?.message, /%zz\/tags\/list \(a percent-encoding that does not decode\): expected status 400 or 404, got 200/);
+  results = await tampered(t, (request) => (brokenEncoding(request) ? reply(500) : undefined), addressing, [TARGET]);
+  t.equal(results.get(TARGET)?.status, 'fail', describeResult(results, TARGET));
+  results = await tampered(t, (request) => (brokenEncoding(request) ? errorReply(400, '') : undefined), addressing, [TARGET]);
+  t.equal(results.get(TARGET)?.status, 'fail', describeResult(results, TARGET));
+});
