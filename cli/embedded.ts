@@ -26,7 +26,12 @@ export interface EmbeddedSecurity {
 /** Most tags in one page of the embedded registry: fewer than the 12 that conformance/checks/tags.ts pushes. */
 const EMBEDDED_TAGS_PAGE = 10;
 
-export async function startEmbeddedReference(faults: readonly FaultName[] = [], security?: EmbeddedSecurity): Promise<EmbeddedTarget> {
+/** What else differs from the registry `npm start` checks: deletes disabled (npm run mutants' no-delete pass). */
+export interface EmbeddedOptions {
+  readonly deletes?: { readonly manifests: boolean; readonly tags: boolean; readonly blobs: boolean };
+}
+
+export async function startEmbeddedReference(faults: readonly FaultName[] = [], security?: EmbeddedSecurity, options: EmbeddedOptions = {}): Promise<EmbeddedTarget> {
   const store = await dir({ unsafeCleanup: true, prefix: 'touchstone-embedded-' });
   const registry = await startRegistry({
     root: store.path,
@@ -36,6 +41,7 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = [], 
     tagsPageSize: EMBEDDED_TAGS_PAGE,
     log: () => undefined,
     faults,
+    ...(options.deletes === undefined ? {} : { deletes: options.deletes }),
     ...(security === undefined ? {} : { tls: security.tls, auth: security.auth }),
   });
   const client = new RegistryClient({ baseUrl: registry.url, ...(security === undefined ? {} : { ...security.admin, tls: { ca: security.ca } }) });

@@ -1,9 +1,11 @@
 /**
  * The command StrykerJS runs for every mutant (`npm run mutants`, docs/mutants.md): the default
  * profile of `touchstone check` — the scripted checks of `--spec-version main`, then a short
- * property run with a fixed seed — against the reference registry embedded in this process, so
- * the registry is the sandbox's mutated copy of reference/http and reference/store; Stryker
- * switches one mutant on through `__STRYKER_ACTIVE_MUTANT__`.
+ * property run with a fixed seed — against the reference registry embedded in this process, then
+ * the auth checks against the same registry with TLS and tokens, and the disabled-delete checks
+ * against one with tag deletes off (mutants/passes.ts), so every registry is the sandbox's mutated
+ * copy of reference/http and reference/store; Stryker switches one mutant on through
+ * `__STRYKER_ACTIVE_MUTANT__`.
  *
  * Without an active mutant (Stryker's dry run) it records the baseline: each result's status and,
  * for each mutant the run reached, which parts of the run reached it (each check runs as
@@ -26,7 +28,7 @@ import { join } from 'node:path';
 import type { Check } from '../conformance/checks/types.ts';
 import type { ParsedCheck } from '../conformance/cli.ts';
 import type { Result } from '../conformance/report/types.ts';
-import { EVERYWHERE, MARK, PROFILE, PROPERTIES, type Baseline } from './profile.ts';
+import { EVERYWHERE, MARK, PROPERTIES, type Baseline } from './profile.ts';
 
 /** Check id prefixes most likely to notice a mutant of a file, by file. */
 const AREAS: readonly (readonly [RegExp, readonly string[]])[] = [
@@ -99,16 +101,20 @@ function reachedBy(): Record<string, string[]> {
   return by;
 }
 
-/** The checks, each run as Stryker's current test; what follows a check, until the next, counts as PROPERTIES. */
-function traced(checks: readonly Check[]): Check[] {
+/**
+ * The checks, each run as Stryker's current test under its id in the pass (`id`); what follows a
+ * check of the main pass, until the next, counts as PROPERTIES, in the other passes as start-up.
+ */
+function traced(checks: readonly Check[], pass: string, id: (checkId: string) => string): Check[] {
+  const after = pass === 'main' ? PROPERTIES : undefined;
   return checks.map((check) => ({
     ...check,
     async run(ctx) {
-      stryker().currentTestId = check.id;
+      stryker().currentTestId = id(check.id);
       try {
         return await check.run(ctx);
       } finally {
-        stryker().currentTestId = PROPERTIES;
+        stryker().currentTestId = after;
       }
     },
   }));
@@ -124,47 +130,60 @@ async function main(): Promise<void> {
   // Imported only now: a mutant the baseline never reached costs no more than this process's start.
   const { parseCheckArgs } = await import('../conformance/cli.ts');
   const { runSuite } = await import('../conformance/run.ts');
-  const { startEmbeddedReference } = await import('../cli/embedded.ts');
   const { ALL_CHECKS } = await import('../conformance/checks/index.ts');
-  const parsed = parseCheckArgs(PROFILE) as ParsedCheck;
-  const embedded = await startEmbeddedReference();
+  const { partId, startPasses } = await import('./passes.ts');
   const timer = setTimeout(() => finish(1, `timed out after ${deadlineMs / 1000} s`), deadlineMs);
   timer.unref();
-  const errors: Result[] = [];
-  const onResult = (result: Result): void => {
-    if (!baseline) return;
-    const before = baseline.results[result.id] ?? 'pass';
-    if (result.status === 'error') {
-      // The registry left a request unanswered for the client's whole timeout: it hangs, and every
-      // check after this one would wait as long.
-      if (/UND_ERR_(HEADERS|BODY)_TIMEOUT/.test(result.message)) finish(1, failure(`${result.id}: ${result.message.replace(/\s+/g, ' ').slice(0, 300)}`));
-      if (before !== 'error') errors.push(result);
-      return;
-    }
-    if (RANK[result.status] > RANK[before as keyof typeof RANK]) {
-      finish(1, `killed: ${result.id} ${before} → ${result.status}: ${result.message.replace(/\s+/g, ' ').slice(0, 400)}`);
-    }
-  };
+  const passes = await startPasses(stateDir as string);
   // With a mutant, only the parts of the run that executed it in the baseline: a check that never
   // reached the mutated code runs exactly as it did (each check works in repositories of its own).
-  // A mutant reached outside every check (start-up, the preflight) gets the whole run.
+  // A mutant reached outside every check (start-up, a preflight) gets the whole run.
   const everywhere = parts === undefined || parts.includes(EVERYWHERE);
-  const checks = everywhere ? ALL_CHECKS : ALL_CHECKS.filter((check) => parts.includes(check.id));
-  const withProperties = everywhere || parts.includes(PROPERTIES);
-  const config = { ...parsed.config, url: embedded.url, gc: embedded.gc, property: withProperties ? parsed.config.property : undefined };
-  const ordered = firstFor(process.env.TOUCHSTONE_MUTANTS_FILE, checks);
-  const report = await runSuite(config, { onResult, checks: baseline ? ordered : traced(ordered) });
+  const errors: Result[] = [];
+  const results: Result[] = [];
+  let durationMs = 0;
+  let ran = 0;
+  for (const pass of passes) {
+    const id = (checkId: string): string => partId(pass.name, checkId);
+    const inPass = ALL_CHECKS.filter((check) => pass.select(check));
+    const checks = everywhere ? inPass : inPass.filter((check) => parts.includes(id(check.id)));
+    const withProperties = pass.name === 'main' && (everywhere || parts.includes(PROPERTIES));
+    if (checks.length === 0 && !withProperties) continue;
+    const onResult = (result: Result): void => {
+      if (!baseline) return;
+      const before = baseline.results[id(result.id)] ?? 'pass';
+      if (result.status === 'error') {
+        // The registry left a request unanswered for the client's whole timeout: it hangs, and every
+        // check after this one would wait as long.
+        if (/UND_ERR_(HEADERS|BODY)_TIMEOUT/.test(result.message)) finish(1, failure(`${id(result.id)}: ${result.message.replace(/\s+/g, ' ').slice(0, 300)}`));
+        if (before !== 'error') errors.push({ ...result, id: id(result.id) });
+        return;
+      }
+      if (RANK[result.status] > RANK[before as keyof typeof RANK]) {
+        finish(1, `killed: ${id(result.id)} ${before} → ${result.status}: ${result.message.replace(/\s+/g, ' ').slice(0, 400)}`);
+      }
+    };
+    const parsed = parseCheckArgs(pass.args) as ParsedCheck;
+    const config = { ...parsed.config, url: pass.target.url, gc: pass.target.gc, property: withProperties ? parsed.config.property : undefined };
+    const ordered = firstFor(process.env.TOUCHSTONE_MUTANTS_FILE, checks);
+    // Between checks and in a pass's preflight, code counts as start-up (everywhere), except after
+    // the main pass's last check, where the property layer follows.
+    stryker().currentTestId = undefined;
+    const report = await runSuite(config, { onResult, checks: baseline ? ordered : traced(ordered, pass.name, id) });
+    results.push(...report.results.map((r) => ({ ...r, id: id(r.id) })));
+    durationMs += report.durationMs;
+    ran += checks.length;
+  }
   if (!baseline) {
-    const bad = report.results.filter((r) => r.status === 'fail' || r.status === 'warn' || r.status === 'error');
+    const bad = results.filter((r) => r.status === 'fail' || r.status === 'warn' || r.status === 'error');
     if (bad.length > 0) finish(1, `baseline is not clean: ${bad.map((r) => `${r.id} ${r.status}: ${r.message}`).join('; ')}`);
-    const record: Baseline = { results: Object.fromEntries(report.results.map((r) => [r.id, r.status])), reachedBy: reachedBy() };
-    await mkdir(stateDir, { recursive: true });
+    const record: Baseline = { results: Object.fromEntries(results.map((r) => [r.id, r.status])), reachedBy: reachedBy() };
+    await mkdir(stateDir as string, { recursive: true });
     await writeFile(baselineFile, JSON.stringify(record));
-    finish(0, `baseline: ${report.results.length} results, ${Object.keys(record.reachedBy).length} mutants reached, ${report.durationMs} ms`);
+    finish(0, `baseline: ${results.length} results over ${passes.length} registries, ${Object.keys(record.reachedBy).length} mutants reached, ${durationMs} ms`);
   }
   if (errors.length > 0) finish(1, failure(errors.map((r) => `${r.id}: ${r.message.replace(/\s+/g, ' ').slice(0, 300)}`).join('; ')));
-  const ran = everywhere ? 'the whole run' : `the ${checks.length} checks${withProperties ? ' and the property layer' : ''} that reach it`;
-  finish(0, `survived: ${report.results.length} results as in the baseline (${ran})`);
+  finish(0, `survived: ${results.length} results as in the baseline (${everywhere ? 'the whole run' : `the ${ran} checks${parts.includes(PROPERTIES) ? ' and the property layer' : ''} that reach it`})`);
 }
 
 process.on('uncaughtException', (error) => finish(1, `error: crash: ${error.stack ?? String(error)}`));

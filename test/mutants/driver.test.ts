@@ -99,3 +99,12 @@ t.test('the table counts each status, leaves equivalent and allowed mutants out 
   t.match(readme, '66.7 %');
   t.match(readme, /tail\n$/);
 });
+
+t.test('the passes: the main pass keeps check ids, the others name theirs; each pass selects checks that exist', async (t) => {
+  const { DISABLED_TAG_DELETE_CHECKS, partId } = await import('../../mutants/passes.ts');
+  const { ALL_CHECKS } = await import('../../conformance/checks/index.ts');
+  t.equal(partId('main', 'tags.list.all'), 'tags.list.all');
+  t.equal(partId('secure', 'auth.token.expired'), 'secure:auth.token.expired');
+  for (const id of DISABLED_TAG_DELETE_CHECKS) t.ok(ALL_CHECKS.some((check) => check.id === id), `${id} is a check`);
+  t.ok(ALL_CHECKS.filter((check) => check.needsAuth).length >= 10, 'the secure pass has the auth checks to run');
+});

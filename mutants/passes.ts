@@ -1,0 +1,78 @@
+/**
+ * The registries a mutant's command (mutants/check.ts) runs the suite against, one pass each, all
+ * the reference registry embedded in that process (so all of them the sandbox's mutated copy):
+ *
+ *   main       the default profile (mutants/profile.ts) against the registry `npm start` checks;
+ *   secure     TLS and bearer tokens with an access policy (cli/secure-reference.ts), and the auth
+ *              checks with a restricted identity (--auth-checks), as `npm run faults` runs them:
+ *              the only pass that meets UNAUTHORIZED, DENIED and the token service's errors;
+ *   no-tag-delete  tag deletes disabled (`touchstone serve --no-tag-deletes`): the checks that
+ *              hold a disabled tag delete to end-9 ("MUST respond with either a 400 Bad Request or a
+ *              405 Method Not Allowed") and to the code UNSUPPORTED meet that answer.
+ *
+ * The secure pass's files (a CA, certificates, a signing key, an htpasswd file and a policy) are
+ * made once per file run in the state directory and reused by every mutant.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EmbeddedTarget } from '../conformance/cli.ts';
+import type { Check } from '../conformance/checks/types.ts';
+import { startEmbeddedReference } from '../cli/embedded.ts';
+import { authOptions, makeSecureFiles, secureCheckArgs, type SecureFiles } from '../cli/secure-reference.ts';
+import { PROFILE } from './profile.ts';
+
+/** The checks that judge the answer to a disabled tag delete (the others would call it a failure). */
+export const DISABLED_TAG_DELETE_CHECKS = ['deletes.tag.status', 'deletes.tag.disabled-code', 'validation.errors.every-answer'];
+
+export interface Pass {
+  readonly name: 'main' | 'secure' | 'no-tag-delete';
+  /** `touchstone check` arguments (the URL is the embedded registry's). */
+  readonly args: readonly string[];
+  readonly target: EmbeddedTarget;
+  /** The checks of this pass; the property layer runs in the main pass only. */
+  select(check: Check): boolean;
+}
+
+/** The id a result of `pass` has in the baseline and in the per-check coverage: the check's own in the main pass. */
+export function partId(pass: Pass['name'], checkId: string): string {
+  return pass === 'main' ? checkId : `${pass}:${checkId}`;
+}
+
+/** Makes the secure pass's files in `dir` on first use, then reads them back. */
+async function secureFiles(dir: string): Promise<SecureFiles> {
+  const record = join(dir, 'secure.json');
+  if (existsSync(record)) return JSON.parse(await readFile(record, 'utf8')) as SecureFiles;
+  await mkdir(dir, { recursive: true });
+  const files = await makeSecureFiles(dir);
+  await writeFile(record, JSON.stringify(files));
+  return files;
+}
+
+export async function startPasses(stateDir: string): Promise<Pass[]> {
+  const main = await startEmbeddedReference();
+  const files = await secureFiles(join(stateDir, 'secure'));
+  const secure = await startEmbeddedReference([], {
+    tls: files.tls,
+    auth: authOptions(files, 'token'),
+    ca: await readFile(files.caCert, 'utf8'),
+    admin: { username: 'admin', password: files.users.admin },
+  });
+  const noTagDelete = await startEmbeddedReference([], undefined, { deletes: { manifests: true, tags: false, blobs: true } });
+  return [
+    { name: 'main', args: PROFILE, target: main, select: () => true },
+    {
+      name: 'secure',
+      // The URL's scheme decides TLS; the embedded registry's address replaces it.
+      args: [...PROFILE, '--url', 'https://127.0.0.1:1', ...secureCheckArgs(files), '--no-properties'],
+      target: secure,
+      select: (check) => check.needsAuth === true || check.id === 'validation.errors.every-answer',
+    },
+    {
+      name: 'no-tag-delete',
+      args: [...PROFILE, '--no-properties'],
+      target: noTagDelete,
+      select: (check) => DISABLED_TAG_DELETE_CHECKS.includes(check.id),
+    },
+  ];
+}
