@@ -1,11 +1,12 @@
 /**
- * `npm run mutants [-- [--force] [--concurrency N] [FILE[:LINES]…]]`: mutation testing of the reference registry
+ * `npm run mutants [-- [--force | --open] [--concurrency N] [FILE[:RANGES]…]]`: mutation testing of the reference registry
  * (docs/mutants.md). For each source file of reference/http and reference/store — or each FILE
  * given — it runs StrykerJS (mutants/stryker.config.json: command runner, one mutant at a time,
  * under `nice -n 10`) incrementally against that file's checked-in results
  * (mutants/results/<file>.json), so only mutants whose code changed run again; `--force` runs
  * them all (needed after the checks change: Stryker cannot see that a new check covers an old
- * survivor). Each mutant's command is mutants/check.ts; its verdict line becomes Stryker's status
+ * survivor); `--open` runs again, forced, only the mutants the triage leaves open (docs/mutants.json:
+ * verdict open, or no entry). Each mutant's command is mutants/check.ts; its verdict line becomes Stryker's status
  * here (not reached → NoCoverage, error → RuntimeError, timed out → Timeout), and the table of
  * every file is written into docs/mutants.md and README.md.
  */
@@ -14,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { settle, type ReportMutant } from './profile.ts';
-import { writeTables } from './table.ts';
+import { triageOf, writeTables, type ResultMutant, type TriageEntry } from './table.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STRYKER = join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js');
@@ -34,9 +35,20 @@ export function resultsFile(file: string): string {
   return join(ROOT, 'mutants/results', `${file}.json`);
 }
 
-/** The file of a FILE or FILE:LINES argument. */
+/** The file of a FILE or FILE:RANGES argument. */
 function fileOf(target: string): string {
-  return target.replace(/:[\d:-]+$/, '');
+  return target.replace(/:[\d:,-]+$/, '');
+}
+
+/**
+ * Stryker's --mutate value for FILE or FILE:RANGES, where RANGES is one range or several joined
+ * by commas, each LINE-LINE or LINE:COLUMN-LINE:COLUMN (Stryker's mutation range): the mutants
+ * wholly within any of them.
+ */
+export function mutateArg(target: string): string {
+  const file = fileOf(target);
+  if (target === file) return file;
+  return target.slice(file.length + 1).split(',').map((range) => `${file}:${range}`).join(',');
 }
 
 async function sourceFiles(): Promise<string[]> {
@@ -72,8 +84,31 @@ async function upToDate(file: string, results: string): Promise<boolean> {
   return recorded === (await readFile(join(ROOT, file), 'utf8'));
 }
 
+/** A mutant's place in a results file (Stryker's report: lines and columns from 1, end exclusive). */
+interface Placed {
+  readonly status: string;
+  readonly location: { readonly start: { line: number; column: number }; readonly end: { line: number; column: number } };
+}
+
+/**
+ * FILE:RANGES naming exactly the mutants of `file` the triage leaves open (verdict open, or an
+ * undetected mutant no entry names), or undefined when none is: what `--open` runs again. Stryker's
+ * ranges count columns from 0, inclusive at both ends.
+ */
+export async function openTarget(file: string): Promise<string | undefined> {
+  const results = resultsFile(file);
+  if (!existsSync(results)) return undefined;
+  const report = JSON.parse(await readFile(results, 'utf8')) as { files: Record<string, { mutants: (ResultMutant & Placed)[] }> };
+  const triage = (JSON.parse(await readFile(join(ROOT, 'docs/mutants.json'), 'utf8')) as { entries: TriageEntry[] }).entries;
+  const open = (report.files[file]?.mutants ?? []).filter((m) => ['Survived', 'NoCoverage'].includes(m.status) && (triageOf(file, m, triage)?.verdict ?? 'open') === 'open');
+  if (open.length === 0) return undefined;
+  return `${file}:${open.map(({ location: { start, end } }) => `${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`).join(',')}`;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const force = argv.includes('--force');
+  // --open: only the mutants the triage leaves open, run again (after new checks).
+  const onlyOpen = argv.includes('--open');
+  const force = argv.includes('--force') || onlyOpen;
   // --concurrency N: N mutants at a time (Stryker's own option; 1 by default, as the config says).
   const at = argv.indexOf('--concurrency');
   const concurrency = at === -1 ? undefined : argv[at + 1];
@@ -81,15 +116,21 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('--concurrency needs a positive whole number\n');
     return 2;
   }
-  const named = argv.filter((arg, i) => arg !== '--force' && arg !== '--concurrency' && !(at !== -1 && i === at + 1));
+  const named = argv.filter((arg, i) => arg !== '--force' && arg !== '--open' && arg !== '--concurrency' && !(at !== -1 && i === at + 1));
   const all = await sourceFiles();
   const unknown = named.filter((arg) => !all.includes(fileOf(arg)));
   if (unknown.length > 0) {
     process.stderr.write(`not a file of reference/http or reference/store: ${unknown.join(', ')}\n`);
     return 2;
   }
-  const files = named.length > 0 ? named : all;
-  // FILE:LINES (Stryker's mutation range, e.g. reference/http/tags.ts:15-24) re-runs only those lines' mutants.
+  let files = named.length > 0 ? named : all;
+  if (onlyOpen) {
+    const targets = await Promise.all(files.map((target) => openTarget(fileOf(target))));
+    files.forEach((target, i) => targets[i] === undefined && process.stderr.write(`${fileOf(target)}: no open mutant\n`));
+    files = targets.filter((target): target is string => target !== undefined);
+  }
+  // FILE:RANGES (Stryker's mutation ranges, e.g. reference/http/tags.ts:15-24 or
+  // reference/http/errors.ts:40:27-40:48,44:19-44:140) re-runs only the mutants within them.
   const state = join(ROOT, 'reports/mutants');
   let failed = 0;
   for (const target of files) {
@@ -104,7 +145,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await mkdir(join(state, 'tmp'), { recursive: true });
     process.stderr.write(`\n=== ${file} (${new Date().toISOString()})\n`);
     const env = { ...process.env, TOUCHSTONE_MUTANTS_STATE: state, TOUCHSTONE_MUTANTS_FILE: file, TMPDIR: join(state, 'tmp') };
-    const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', target, '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : []), ...(concurrency ? ['--concurrency', concurrency] : [])];
+    const args = ['-n', '10', process.execPath, STRYKER, 'run', 'mutants/stryker.config.json', '--mutate', mutateArg(target), '--incremental', '--incrementalFile', relative(ROOT, results), ...(force ? ['--force'] : []), ...(concurrency ? ['--concurrency', concurrency] : [])];
     const code = await run('nice', args, env);
     if (code !== 0 || !existsSync(results)) {
       process.stderr.write(`Stryker exited ${code} on ${file}\n`);
