@@ -339,12 +339,12 @@ export default defineChecks([
   },
   {
     id: 'manifests.pull.unknown-code',
-    title: 'GET of an unknown manifest answers the error code MANIFEST_UNKNOWN (when the body is JSON)',
-    spec: '§Error Codes (code-7 MANIFEST_UNKNOWN; "A 4XX response code … MAY return a body in any format"), §Pulling manifests (end-3)',
+    title: 'GET of an unknown manifest, also under a tag no manifest can have, answers 404 and the error code MANIFEST_UNKNOWN (when the body is JSON)',
+    spec: '§Error Codes (code-7 MANIFEST_UNKNOWN; "A 4XX response code … MAY return a body in any format"), §Pulling manifests (end-3: "If the manifest is not found in the repository, the response code MUST be 404"; the official suite pulls `.INVALID_MANIFEST_NAME` as its nonexistent manifest)',
     level: 'SHOULD',
     async run(ctx) {
       const { repo } = await pushedImage(ctx);
-      for (const reference of ['no-such-tag', unknownDigest()]) {
+      for (const reference of ['no-such-tag', unknownDigest(), '.INVALID_MANIFEST_NAME']) {
         const reply = await ctx.request('GET', `/v2/${repo}/manifests/${reference}`, { headers: ACCEPT_MANIFESTS });
         expectStatus(reply, [404], `GET of an unknown manifest ${reference}`);
         expectCodeIfJson(reply, ['MANIFEST_UNKNOWN'], `GET of an unknown manifest ${reference}`);

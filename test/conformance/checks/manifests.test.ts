@@ -197,6 +197,11 @@ t.test('HEAD of an unknown digest answering 200 fails manifests.pull.unknown', a
   expectStatus(t, results, 'manifests.pull.unknown', 'fail', /HEAD of an unknown manifest sha256:\S+: expected status 404, got 200/);
 });
 
+t.test('a tag no manifest can have answered 400 (the lookup refusing it as invalid) warns on manifests.pull.unknown-code', async (t) => {
+  const results = await tampered(t, (request) => (isManifestRead(request) && request.url.pathname.endsWith('/.INVALID_MANIFEST_NAME') ? errorReply(400, 'MANIFEST_INVALID') : undefined), ['manifests.pull.unknown-code']);
+  expectStatus(t, results, 'manifests.pull.unknown-code', 'warn', /GET of an unknown manifest \.INVALID_MANIFEST_NAME: expected status 404, got 400/);
+});
+
 t.test('another error code for an unknown manifest warns on manifests.pull.unknown-code; a non-JSON body passes', async (t) => {
   let results = await tampered(t, async (request, forward) => {
     const response = await forward();
