@@ -4,7 +4,8 @@
  * default grace period of one hour; its built-in trigger can collect as if the grace period had
  * passed, so the suite checks both GC safety and reclaims in seconds. It pages tags/list at 10
  * tags, fewer than the tags checks push, so the answer to a list asked without n carries a Link
- * (end-8b) and the suite follows it: a registry's own paging is exercised on every run. This
+ * (end-8b) and the suite follows it: a registry's own paging is exercised on every run; likewise
+ * it keeps the running hashes of fewer upload sessions than one check feeds at once. This
  * module sits outside both halves: it is the one place that joins them.
  */
 import { dir } from 'tmp-promise';
@@ -25,6 +26,12 @@ export interface EmbeddedSecurity {
 
 /** Most tags in one page of the embedded registry: fewer than the 12 that conformance/checks/tags.ts pushes. */
 const EMBEDDED_TAGS_PAGE = 10;
+/**
+ * Upload sessions whose running hash the embedded registry keeps: fewer than the 12 that
+ * blobs.upload.interleaved-sessions feeds in turn, so their later chunks arrive without one and the
+ * registry hashes the session's file instead, a path every run then exercises.
+ */
+const EMBEDDED_RUNNING_HASHES = 8;
 
 /** What else differs from the registry `npm start` checks: deletes disabled (npm run mutants' no-delete pass). */
 export interface EmbeddedOptions {
@@ -39,6 +46,7 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = [], 
     gcDeleteUntagged: true,
     autoMount: true,
     tagsPageSize: EMBEDDED_TAGS_PAGE,
+    runningHashes: EMBEDDED_RUNNING_HASHES,
     log: () => undefined,
     faults,
     ...(options.deletes === undefined ? {} : { deletes: options.deletes }),

@@ -17,6 +17,8 @@ import { parseDigest } from './digest.ts';
 export interface StoreOptions {
   /** Largest blob an upload may make; unlimited by default. */
   readonly maxBlobBytes?: number;
+  /** Upload sessions whose running hash is kept in memory (1024 by default); older ones are rehashed from disk. */
+  readonly runningHashes?: number;
 }
 
 export class ImageStore {
@@ -33,7 +35,7 @@ export class ImageStore {
   private constructor(root: string, options: StoreOptions) {
     this.layout = new Layout(root);
     this.blobs = new BlobStore(this.layout, this.#repoLocks);
-    this.uploads = new UploadStore(this.layout, this.blobs, options.maxBlobBytes);
+    this.uploads = new UploadStore(this.layout, this.blobs, options.maxBlobBytes, options.runningHashes);
     this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks, this.#pins);
     this.#gc = new GarbageCollector(this.layout, this.blobs, this.uploads, this.manifests, this.#repoLocks, this.#pins);
   }

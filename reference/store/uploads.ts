@@ -71,15 +71,16 @@ export class UploadStore {
   readonly #layout: Layout;
   readonly #blobs: BlobStore;
   readonly #locks = new KeyedMutex();
-  readonly #hashes = new BoundedMap<string, RunningHash>(MAX_RUNNING_HASHES);
+  readonly #hashes: BoundedMap<string, RunningHash>;
 
   /** Largest blob an upload may make (BLOB_TOO_LARGE past it). */
   readonly #maxBlobBytes: number;
 
-  constructor(layout: Layout, blobs: BlobStore, maxBlobBytes = Infinity) {
+  constructor(layout: Layout, blobs: BlobStore, maxBlobBytes = Infinity, runningHashes = MAX_RUNNING_HASHES) {
     this.#layout = layout;
     this.#blobs = blobs;
     this.#maxBlobBytes = maxBlobBytes;
+    this.#hashes = new BoundedMap<string, RunningHash>(runningHashes);
   }
 
   /** Opens a session (POST); `algorithm` is the spec's `digest-algorithm` parameter. */

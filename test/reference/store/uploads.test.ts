@@ -2,13 +2,14 @@
  * Upload sessions of the store: create/append/finish for sha256 and sha512, out-of-order and
  * mismatched chunks, chunks whose stream fails half-way (the session and its running hash roll
  * back), the last chunk in finish, digest mismatch, sessions bound to their repository, cancel,
- * single-request pushes and the empty blob.
+ * single-request pushes, the empty blob, and sessions fed in turn past the running hashes kept.
  */
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { EMPTY_BLOB_SHA256 } from '../../../spec/grammars.ts';
+import { dir } from 'tmp-promise';
 import { ImageStore } from '../../../reference/store/image-store.ts';
 import { sha256, sha512 } from '../../helpers/oci.ts';
 import { body, entriesOf, failingBody, openTestStore, rejectsKind } from '../../helpers/store.ts';
@@ -263,4 +264,19 @@ t.test('cross-repository mount', async (t) => {
   // A hard link: deleting the blob in the source leaves the mount intact.
   await store.deleteBlob('up/source', sha256(data));
   t.same(await blobBytes(store, R, sha256(data)), data, 'the mount survives deletion in the source');
+});
+
+t.test('sessions fed in turn, more than the running hashes kept: each later chunk is hashed from the file at finish', async (t) => {
+  const tmp = await dir({ unsafeCleanup: true, prefix: 'touchstone-store-' });
+  t.teardown(() => tmp.cleanup());
+  const store = await ImageStore.open(join(tmp.path, 'store'), { runningHashes: 2 });
+  const blobs = ['first session', 'second session', 'third session'].map((text) => Buffer.from(`${text}: `.padEnd(40, '.')));
+  const ids = await Promise.all(blobs.map(() => store.uploads.create(R)));
+  for (const [from, to] of [[0, 10], [10, 25], [25, 40]] as const) {
+    for (const [i, whole] of blobs.entries()) await store.uploads.append(R, ids[i] as string, body(whole.subarray(from, to)), { start: from, end: to - 1 });
+  }
+  for (const [i, whole] of blobs.entries()) {
+    t.equal(await store.uploads.finish(R, ids[i] as string, sha256(whole)), whole.length, `session ${i + 1} finishes with its digest`);
+    t.same(await blobBytes(store, R, sha256(whole)), whole, `session ${i + 1}'s blob holds its bytes`);
+  }
 });
