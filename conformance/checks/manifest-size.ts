@@ -7,14 +7,18 @@
  * 4 MB = 4,000,000 bytes is within the spec), never left unanswered; one of 5 MiB, past the limit
  * zot and Distribution enforce, gets 413, with or without a Content-Length. A registry holds a
  * manifest whole to validate it, so it must give back what a PUT broken off mid-body held: after
- * more such PUTs announcing 4 MiB than a registry would hold at once, a push still gets 201.
+ * more such PUTs announcing 4 MiB than a registry would hold at once, a push still gets 201. A
+ * descriptor whose size is not its content's (image-spec descriptor.md: "If the length of the
+ * retrieved content does not match the specified length, the content SHOULD NOT be trusted") may be
+ * refused (400) or taken, as a registry may take a manifest without looking at what it references
+ * (§Pushing Manifests: it "MAY reject"), never answered with a server error.
  */
 import { BrokenResponse, CheckFailure, HarnessError } from '../client/errors.ts';
-import { expectStatus } from '../client/expect.ts';
+import { expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import { pieces } from '../client/protocol.ts';
 import type { Reply } from '../client/registry-client.ts';
-import { imageManifest, type Content } from '../content.ts';
-import { OCI_MANIFEST } from '../../spec/media-types.ts';
+import { content, descriptor, imageIndex, imageManifest, type Content } from '../content.ts';
+import { OCI_INDEX, OCI_MANIFEST } from '../../spec/media-types.ts';
 import type { CheckContext } from './context.ts';
 import { expectManifest, freshImage, pushBlobsOf, putManifest, type Image } from './manifests.ts';
 import { defineChecks } from './types.ts';
@@ -123,6 +127,28 @@ export default defineChecks([
       }
       expectStatus(reply as Reply, [201], `PUT the manifest of ${large.size} bytes after ${BROKEN_PUTS} PUTs announcing it broke off${(reply as Reply).status === 429 ? ` (429 on all ${ATTEMPTS} attempts, 500 ms apart)` : ''}`);
       await expectManifest(ctx, repo, 'after', large, 'the manifest pushed after the broken-off PUTs');
+    },
+  },
+  {
+    id: 'manifests.push.descriptor-size-mismatch',
+    title: 'A manifest whose layer, or index whose child, is described with the wrong size is refused (400) or accepted, never a server error',
+    spec: 'image-spec descriptor.md (size: "If the length of the retrieved content does not match the specified length, the content SHOULD NOT be trusted"); §Pushing Manifests (a registry "MAY reject" a manifest whose references it cannot take; failures 400 with MANIFEST_INVALID or MANIFEST_BLOB_UNKNOWN)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = ctx.repo();
+      const image = freshImage();
+      await ctx.pushImage(repo, 'latest', image.config, image.layers, image.manifest);
+      const [layer] = image.layers as [Content];
+      const wrongLayer = imageManifest(image.config, [], { layers: [descriptor(layer, { size: layer.size + 1 })] });
+      const wrongChild = content(JSON.stringify({ ...JSON.parse(imageIndex([image.manifest]).bytes.toString()), manifests: [descriptor(image.manifest, { size: image.manifest.size + 1 })] }), OCI_INDEX);
+      const answers: string[] = [];
+      for (const [reference, manifest, what] of [['wrong-layer', wrongLayer, 'a layer'], ['wrong-child', wrongChild, 'an index child']] as const) {
+        const reply = await putManifest(ctx, repo, reference, manifest);
+        expectStatus(reply, [201, 400], `PUT a manifest whose descriptor of ${what} says ${what === 'a layer' ? layer.size + 1 : image.manifest.size + 1} bytes, one more than it has`);
+        expectCodeIfJson(reply, ['MANIFEST_INVALID', 'MANIFEST_BLOB_UNKNOWN'], `PUT a manifest whose descriptor of ${what} has the wrong size`);
+        answers.push(`${what}: ${reply.status}`);
+      }
+      return answers.join(', ');
     },
   },
 ]);

@@ -77,3 +77,14 @@ t.test('429 to every push after manifest PUTs broke off warns on manifests.push.
   expectStatus(t, results, id, 'pass');
   t.equal(refused, 3, 'two 429s, then the push went through');
 });
+
+t.test('a descriptor of the wrong size answered 500, or refused with another code, fails manifests.push.descriptor-size-mismatch', async (t) => {
+  const id = 'manifests.push.descriptor-size-mismatch';
+  const wrong = (request: TamperRequest): boolean => isManifestPut(request) && /\/manifests\/wrong-(layer|child)$/.test(request.url.pathname);
+  let results = await tampered(t, (request) => (wrong(request) ? reply(500) : undefined), [id]);
+  expectStatus(t, results, id, 'fail', /descriptor of a layer says \d+ bytes, one more than it has: expected status 201 or 400, got 500/);
+  results = await tampered(t, (request) => (wrong(request) && request.url.pathname.endsWith('child') ? errorReply(400, 'DIGEST_INVALID') : undefined), [id]);
+  expectStatus(t, results, id, 'fail', /an index child has the wrong size: expected error code MANIFEST_INVALID or MANIFEST_BLOB_UNKNOWN, got DIGEST_INVALID/);
+  results = await tampered(t, (request) => (wrong(request) ? reply(201, { location: '/v2/x/manifests/y' }) : undefined), [id]);
+  expectStatus(t, results, id, 'pass');
+});
