@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CheckFailure } from '../client/errors.ts';
-import { ensure, expectStatus } from '../client/expect.ts';
+import { ensure, expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { artifactManifest, content, descriptor, EMPTY_CONFIG, imageConfig, imageIndex, imageManifest, randomBlob, unknownDigest, type Content } from '../content.ts';
 import { OCI_INDEX } from '../../spec/media-types.ts';
@@ -206,8 +206,8 @@ export default defineChecks([
   },
   {
     id: 'referrers.list.empty-unknown-subject',
-    title: 'The referrers of a digest never pushed are an empty list (200), never 404',
-    spec: '§Listing Referrers (end-12a: "the registry MUST NOT return a 404 Not Found to a referrers API requests")',
+    title: 'The referrers of a digest never pushed are an empty list (200), never 404; in a repository never pushed, an empty list or 404 NAME_UNKNOWN, never a server error',
+    spec: '§Listing Referrers (end-12a: "the registry MUST NOT return a 404 Not Found to a referrers API requests"); §Error Codes (code-9 NAME_UNKNOWN "repository name not known to registry")',
     level: 'MUST',
     requires: ['referrers'],
     async run(ctx) {
@@ -215,6 +215,13 @@ export default defineChecks([
       const digest = unknownDigest();
       const listing = await listReferrers(ctx, repo, digest);
       ensure(listing.descriptors.length === 0, `GET referrers of a digest never pushed listed ${listing.descriptors.length} descriptors`, listing.first);
+      const nowhere = ctx.repo('never-pushed');
+      const reply = await ctx.request('GET', `/v2/${nowhere}/referrers/${digest}`);
+      const what = `GET referrers in a repository never pushed (${nowhere})`;
+      expectStatus(reply, [200, 404], what);
+      if (reply.status === 404) return expectCodeIfJson(reply, ['NAME_UNKNOWN'], what);
+      const manifests = reply.json<{ manifests?: unknown }>()?.manifests;
+      ensure(Array.isArray(manifests) && manifests.length === 0, `${what}: 200 with ${JSON.stringify(manifests)?.slice(0, 100)} for manifests, expected an empty list`, reply);
     },
   },
   {

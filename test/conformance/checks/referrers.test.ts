@@ -316,3 +316,15 @@ t.test('a delete that leaves the referrer listed fails referrers.list.after-dele
   results = await runChecks(t, registry.url, referrers, [id], { capabilities: { ...ALL_CAPABILITIES, manifestDeletes: false } });
   expectStatus(t, results, id, 'skip', /declared without: manifestDeletes/);
 });
+
+t.test('referrers in a repository never pushed: 500 fails, 404 NAME_UNKNOWN passes (the store/manifests.ts:192 mutant answered 500)', async (t) => {
+  const id = 'referrers.list.empty-unknown-subject';
+  const nowhere = (request: TamperRequest): boolean => request.method === 'GET' && /-never-pushed\/referrers\//.test(request.url.pathname);
+  let results = await tampered(t, (request) => (nowhere(request) ? reply(500) : undefined), [id]);
+  t.equal(results.get(id)?.status, 'fail', describeResult(results, id));
+  t.match(results.get(id)?.message, /GET referrers in a repository never pushed .*: expected status 200 or 404, got 500/);
+  results = await tampered(t, (request) => (nowhere(request) ? reply(404, {}, { errors: [{ code: 'NAME_UNKNOWN', message: 'no such repository' }] }) : undefined), [id]);
+  t.equal(results.get(id)?.status, 'pass', describeResult(results, id));
+  results = await tampered(t, (request) => (nowhere(request) ? reply(200, { 'content-type': OCI_INDEX }, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{}] }) : undefined), [id]);
+  t.equal(results.get(id)?.status, 'fail', describeResult(results, id));
+});
