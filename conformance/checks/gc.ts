@@ -183,9 +183,9 @@ function describeItem(item: Item): string {
   return item.reference === undefined ? `manifest ${item.repo}@${item.content.digest}` : `manifest ${item.repo}:${item.reference} (${item.content.digest})`;
 }
 
-function fetchItem(ctx: CheckContext, item: Item): Promise<Reply> {
-  if (item.kind === 'blob') return ctx.request('GET', `/v2/${item.repo}/blobs/${item.content.digest}`);
-  return ctx.request('GET', `/v2/${item.repo}/manifests/${item.reference ?? item.content.digest}`, { headers: ACCEPT_MANIFESTS });
+function fetchItem(ctx: CheckContext, item: Item, method = 'GET'): Promise<Reply> {
+  if (item.kind === 'blob') return ctx.request(method, `/v2/${item.repo}/blobs/${item.content.digest}`);
+  return ctx.request(method, `/v2/${item.repo}/manifests/${item.reference ?? item.content.digest}`, { headers: ACCEPT_MANIFESTS });
 }
 
 /** Each item is still served, byte for byte. */
@@ -201,9 +201,13 @@ async function expectKept(ctx: CheckContext, items: readonly Item[]): Promise<vo
 /** Each item is gone (404). */
 async function expectReclaimed(ctx: CheckContext, items: readonly Item[]): Promise<void> {
   for (const item of items) {
-    const reply = await fetchItem(ctx, item);
-    if (reply.status === 200) throw new CheckFailure(`the collection kept ${describeItem(item)}, which should have been reclaimed: ${item.why}`, reply.exchange);
-    expectStatus(reply, [404], `GET of ${describeItem(item)} after the collection`);
+    // HEAD too (end-2, end-3: "404 Not Found" when absent): a registry that drops the content but
+    // still lists it answers the existence check as if it were there.
+    for (const method of ['GET', 'HEAD']) {
+      const reply = await fetchItem(ctx, item, method);
+      if (reply.status === 200) throw new CheckFailure(`the collection kept ${describeItem(item)}, which should have been reclaimed: ${item.why}${method === 'HEAD' ? ' (HEAD still answers 200)' : ''}`, reply.exchange);
+      expectStatus(reply, [404], `${method} of ${describeItem(item)} after the collection`);
+    }
   }
 }
 
@@ -359,8 +363,8 @@ export default defineChecks([
   },
   {
     id: 'gc.safety.referrers',
-    title: 'A referrer (pushed by digest, subject = a tagged image) survives a collection past the grace period, and stays listed',
-    spec: `${gcRule('referrers')}: referrers of live manifests stay (signatures of live images stay); ${PULLABLE}; §Listing Referrers (end-12a)`,
+    title: 'A referrer (pushed by digest, subject = a tagged image) and a referrer of it pushed before it survive a collection past the grace period, and stay listed',
+    spec: `${gcRule('referrers')}: referrers of live manifests stay, and the referrers of those, to a fixed point (signatures of live images stay); ${PULLABLE}; §Pushing Manifests with Subject (a subject may be pushed after its referrer); §Listing Referrers (end-12a)`,
     level: 'MUST',
     async run(ctx) {
       const collect = pastGraceCollection(ctx, 'keep');
@@ -369,15 +373,23 @@ export default defineChecks([
       await pushImage(ctx, repo, image, 'signed');
       const signature = randomBlob(256, SIGNATURE);
       const referrer = artifactManifest(image.manifest, SIGNATURE, [signature]);
-      for (const blob of [EMPTY_CONFIG, signature]) await ctx.pushBlob(repo, blob);
+      // A signature of the signature, pushed first: live only once its subject is, which a single
+      // pass over the repository's manifests in push order does not see.
+      const countersignature = randomBlob(128, SIGNATURE);
+      const second = artifactManifest(referrer, SIGNATURE, [countersignature]);
+      for (const blob of [EMPTY_CONFIG, signature, countersignature]) await ctx.pushBlob(repo, blob);
+      await ctx.pushManifest(repo, second.digest, second);
       await ctx.pushManifest(repo, referrer.digest, referrer);
       await collect.run();
       const why = `a referrer of ${image.manifest.digest}, which is tagged "signed"`;
+      const whySecond = `a referrer of ${referrer.digest}, which is ${why}`;
       await expectKept(ctx, [
         { kind: 'manifest', repo, content: image.manifest, reference: 'signed', why: 'tagged "signed"' },
         { kind: 'manifest', repo, content: referrer, why },
         { kind: 'blob', repo, content: EMPTY_CONFIG, why: `the config of manifest ${referrer.digest}, which is ${why}` },
         { kind: 'blob', repo, content: signature, why: `a layer of manifest ${referrer.digest}, which is ${why}` },
+        { kind: 'manifest', repo, content: second, why: `${whySecond} (pushed before it)` },
+        { kind: 'blob', repo, content: countersignature, why: `a layer of manifest ${second.digest}, which is ${whySecond}` },
       ]);
       if (!ctx.config.capabilities.referrers) return `${collect.how}; referrers listing not checked (registry declared without: referrers)`;
       const listing = await ctx.request('GET', `/v2/${repo}/referrers/${image.manifest.digest}`);
@@ -391,8 +403,8 @@ export default defineChecks([
   },
   {
     id: 'gc.reclaim.unreferenced-blob',
-    title: 'A blob no manifest references is 404 after a collection past the grace period',
-    spec: `${gcRule('grace-period')}: garbage is reclaimed once the grace period has passed (only when the run declares it); §Pulling blobs (end-2: 404 when absent)`,
+    title: 'A blob no manifest references is 404 after a collection past the grace period, and can be pushed again with a manifest that uses it',
+    spec: `${gcRule('grace-period')}: garbage is reclaimed once the grace period has passed (only when the run declares it); §Pulling blobs (end-2: 404 when absent); §Pushing blobs and manifests (end-4a … end-7: content pushed again is content like any other)`,
     level: 'SHOULD',
     async run(ctx) {
       expectingReclaims(ctx, 'garbage');
@@ -402,6 +414,12 @@ export default defineChecks([
       await ctx.pushBlob(repo, blob);
       await collect.run();
       await expectReclaimed(ctx, [{ kind: 'blob', repo, content: blob, why: 'referenced by no manifest and older than the grace period' }]);
+      // What a collection took must not stay marked as being collected: the same bytes pushed again
+      // are a blob like any other, and a manifest may use them.
+      const config = imageConfig(`gc again ${repo}`);
+      const manifest = imageManifest(config, [blob]);
+      await ctx.pushImage(repo, 'again', config, [blob], manifest);
+      await expectKept(ctx, [{ kind: 'manifest', repo, content: manifest, reference: 'again', why: 'pushed again after the collection, with the reclaimed blob as its layer' }]);
       return collect.how;
     },
   },

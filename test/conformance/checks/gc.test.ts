@@ -16,7 +16,7 @@ import type { FaultName } from '../../../reference/faults/catalog.ts';
 import type { RegistryOptions } from '../../../reference/registry.ts';
 import { call, startTestRegistry } from '../../helpers/registry.ts';
 import { describeResult, runChecks } from '../../helpers/checks.ts';
-import { errorReply, startTamperProxy, type TamperHook } from '../../helpers/tamper-proxy.ts';
+import { errorReply, reply, startTamperProxy, type TamperHook, type TamperRequest, type TamperResponse } from '../../helpers/tamper-proxy.ts';
 import type { Result } from '../../../conformance/report/types.ts';
 
 const ALL = gcChecks.map((c) => c.id);
@@ -222,4 +222,36 @@ t.test('a failing trigger is the harness\'s error, not the registry\'s', async (
   const explained: GcTrigger = { ...broken, run: () => Promise.reject(new HarnessError('--gc-command failed (1): no such registry')) };
   const passedOn = await runGc(t, ['gc.safety.tagged-image'], { trigger: () => explained });
   expectAll(t, passedOn, ['gc.safety.tagged-image'], 'error', /^HarnessError: --gc-command failed \(1\): no such registry$/);
+});
+
+/** Runs `ids` with the trigger behind the proxy, so the hook knows when the collection happened. */
+async function runGcWatched(t: Test, ids: readonly string[], hook: (request: TamperRequest, collected: boolean) => TamperResponse | undefined): Promise<Map<string, Result>> {
+  let collected = false;
+  const registry = await startTestRegistry(t, { gcDeleteUntagged: true, gcGraceMs: GRACE_MS });
+  const proxy = await startTamperProxy(t, registry.url, (request) => {
+    if (request.url.pathname === '/_touchstone/gc') collected = true;
+    return hook(request, collected);
+  });
+  const gc: GcConfig = { trigger: adminTrigger(proxy.url), graceMs: GRACE_MS, expectReclaims: true, reclaimsUntagged: true };
+  return runChecks(t, proxy.url, gcChecks, ids, { gc });
+}
+
+t.test('a reclaimed manifest still answering HEAD (the store/gc.ts:139 mutant left it in index.json) warns gc.reclaim.untagged-manifest', async (t) => {
+  const results = await runGcWatched(t, ['gc.reclaim.untagged-manifest'], (request, collected) => (collected && request.method === 'HEAD' && request.url.pathname.includes('/manifests/sha256:') ? reply(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }) : undefined));
+  expectAll(t, results, ['gc.reclaim.untagged-manifest'], 'warn', /the collection kept manifest .* which should have been reclaimed: .*\(HEAD still answers 200\)/);
+});
+
+t.test('a reclaimed blob that cannot be used again (the store/gc.ts:158 mutant kept it claimed) warns gc.reclaim.unreferenced-blob', async (t) => {
+  const results = await runGcWatched(t, ['gc.reclaim.unreferenced-blob'], (request, collected) => (collected && request.method === 'PUT' && request.url.pathname.endsWith('/manifests/again') ? errorReply(400, 'MANIFEST_BLOB_UNKNOWN') : undefined));
+  expectAll(t, results, ['gc.reclaim.unreferenced-blob'], 'warn', /push manifest again: expected status 201, got 400/);
+});
+
+t.test('a referrer of a referrer, pushed first, lost in the collection (the store/gc.ts:204 mutant marked one round only) fails gc.safety.referrers', async (t) => {
+  let second: string | undefined;
+  const results = await runGcWatched(t, ['gc.safety.referrers'], (request, collected) => {
+    // The first manifest pushed by digest is the signature of the signature.
+    if (!collected && request.method === 'PUT' && request.url.pathname.includes('/manifests/sha256:')) second ??= request.url.pathname;
+    return collected && request.method === 'GET' && request.url.pathname === second ? errorReply(404, 'MANIFEST_UNKNOWN') : undefined;
+  });
+  expectAll(t, results, ['gc.safety.referrers'], 'fail', /the collection removed manifest .* \(pushed before it\)/);
 });
