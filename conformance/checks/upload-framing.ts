@@ -12,7 +12,8 @@
  */
 import { ensure, expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import { OCTET, expectRange, openUpload, patchChunk, pieces, putClose, withDigest } from '../client/protocol.ts';
-import { randomBlob } from '../content.ts';
+import { randomBlob, type Content } from '../content.ts';
+import type { CheckContext } from './context.ts';
 import { expectServed } from './blobs.ts';
 import { defineChecks } from './types.ts';
 
@@ -27,6 +28,16 @@ const MALFORMED: readonly (readonly [string, string])[] = [
 
 /** A first chunk that every registry takes (OCI-Chunk-Min-Length at most this is honoured). */
 const FIRST = 1024;
+
+/** A session holding a whole first chunk (FIRST bytes, or the registry's minimum), and the blob of `rest` bytes more it is to become. */
+async function firstChunkSent(ctx: CheckContext, repo: string, rest: number): Promise<{ url: string; blob: Content; first: number }> {
+  const session = await openUpload(ctx.client, repo);
+  if (session.minChunk > 4 * FIRST * FIRST) ctx.skip(`the registry asks for chunks of at least ${session.minChunk} bytes (OCI-Chunk-Min-Length)`);
+  const first = Math.max(FIRST, session.minChunk);
+  const blob = randomBlob(first + rest);
+  const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, first), 0, 'first chunk');
+  return { url, blob, first };
+}
 
 export default defineChecks([
   {
@@ -53,11 +64,7 @@ export default defineChecks([
     level: 'MUST',
     async run(ctx) {
       const repo = ctx.repo();
-      const session = await openUpload(ctx.client, repo);
-      if (session.minChunk > 4 * FIRST * FIRST) ctx.skip(`the registry asks for chunks of at least ${session.minChunk} bytes (OCI-Chunk-Min-Length)`);
-      const first = Math.max(FIRST, session.minChunk);
-      const blob = randomBlob(first + 5000);
-      const url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, first), 0, 'first chunk');
+      const { url, blob, first } = await firstChunkSent(ctx, repo, 5000);
       // An async iterable body goes out with Transfer-Encoding: chunked and no Content-Length.
       const reply = await ctx.request('PUT', withDigest(url, blob.digest), { body: pieces(blob.bytes.subarray(first), 1000), headers: OCTET });
       expectStatus(reply, [201], `PUT ?digest= closing the upload with the last ${blob.size - first} bytes in chunked transfer coding`);
@@ -71,11 +78,9 @@ export default defineChecks([
     level: 'SHOULD',
     async run(ctx) {
       const repo = ctx.repo();
-      const session = await openUpload(ctx.client, repo);
-      if (session.minChunk > 4 * FIRST * FIRST) ctx.skip(`the registry asks for chunks of at least ${session.minChunk} bytes (OCI-Chunk-Min-Length)`);
-      const first = Math.max(FIRST, session.minChunk);
-      const blob = randomBlob(first + 400);
-      let url = await patchChunk(ctx.client, session.url, blob.bytes.subarray(0, first), 0, 'first chunk');
+      const sent = await firstChunkSent(ctx, repo, 400);
+      const { blob, first } = sent;
+      let { url } = sent;
       const short = blob.bytes.subarray(first, first + 200);
       const range = `${first}-${first + 399}`;
       const probes: { what: string; body: Uint8Array | AsyncIterable<Uint8Array>; headers: Record<string, string> }[] = [
