@@ -2,7 +2,8 @@
  * Requests that address no endpoint of the spec's table (spec "Endpoints"): a path under /v2/
  * that is none of them, a method an endpoint does not define, a path whose percent-encoding does
  * not decode. None is the client's right to expect a 2xx, and none may cost the registry a
- * server error: a path that names nothing is 404 (RFC 9110 §15.5.5); a method the resource does
+ * server error: a path that names nothing is 404 (RFC 9110 §15.5.5), also an endpoint's path
+ * with a segment after it or a prefix before it; a method the resource does
  * not support is 405 with an Allow header (RFC 9110 §15.5.6: the origin server "MUST generate an
  * Allow header field in a 405 response"), or 404 from a router that matches method and path at
  * once; a request target that is not a valid URI path is 400 (RFC 9112 §3.2: "Recipients of an
@@ -11,18 +12,27 @@
  * answers is the error envelope with a code of the closed set (§Error Codes).
  */
 import { ensure, expectSpecCodesIfJson, expectStatus } from '../client/expect.ts';
-import { imageConfig, imageManifest, randomBlob } from '../content.ts';
+import { openUpload, releaseUpload } from '../client/protocol.ts';
+import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
 import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 
 /** An image pushed under `latest`: the repository exists, so a 404 below is never "no such repository". */
 async function existingRepo(ctx: CheckContext): Promise<string> {
+  return (await existingImage(ctx)).repo;
+}
+
+async function existingImage(ctx: CheckContext): Promise<{ repo: string; layer: Content; manifest: Content }> {
   const repo = ctx.repo('addressing');
   const config = imageConfig(`addressing ${repo}`);
   const layer = randomBlob(64);
-  await ctx.pushImage(repo, 'latest', config, [layer], imageManifest(config, [layer]));
-  return repo;
+  const manifest = imageManifest(config, [layer]);
+  await ctx.pushImage(repo, 'latest', config, [layer], manifest);
+  return { repo, layer, manifest };
 }
+
+/** A path segment before /v2/ that no registry serves the API under. */
+const PREFIX = '/touchstone-not-the-api';
 
 export default defineChecks([
   {
@@ -31,13 +41,24 @@ export default defineChecks([
     spec: '§Endpoints (the table of end-1 … end-14 is every resource a registry serves); RFC 9110 §15.5.5 (404: "the origin server did not find a current representation for the target resource")',
     level: 'SHOULD',
     async run(ctx) {
-      const repo = await existingRepo(ctx);
-      const paths = [`/v2/${repo}/no-such-endpoint`, `/v2/${repo}/manifests`, `/v2/${repo}/tags/list/more`];
+      const { repo, layer, manifest } = await existingImage(ctx);
+      const session = await openUpload(ctx.client, repo);
+      const upload = new URL(session.url).pathname;
+      // Each endpoint's path with a segment after it or a prefix before it: a router that matches
+      // only the start or only the end of a path serves existing content at either.
+      const endpoints = ['/v2/', '/v2/_catalog', `/v2/${repo}/tags/list`, `/v2/${repo}/manifests/latest`, `/v2/${repo}/referrers/${manifest.digest}`, `/v2/${repo}/blobs/${layer.digest}`, upload];
+      const paths = [
+        `/v2/${repo}/no-such-endpoint`,
+        `/v2/${repo}/manifests`,
+        ...endpoints.map((path) => `${path.replace(/\/$/, '')}/more`),
+        ...endpoints.map((path) => `${PREFIX}${path}`),
+      ];
       for (const path of paths) {
         const reply = await ctx.request('GET', path);
         expectStatus(reply, [404], `GET ${path} (no endpoint)`);
         expectSpecCodesIfJson(reply, `GET ${path} (no endpoint)`);
       }
+      await releaseUpload(ctx.client, session.url);
       return `${paths.length} paths that are no endpoint answered 404`;
     },
   },

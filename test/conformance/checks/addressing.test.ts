@@ -58,3 +58,12 @@ t.test('a broken percent-encoding served, or answered 500, fails', async (t) => 
   results = await tampered(t, (request) => (brokenEncoding(request) ? errorReply(400, '') : undefined), addressing, [TARGET]);
   t.equal(results.get(TARGET)?.status, 'fail', describeResult(results, TARGET));
 });
+
+t.test('an endpoint served under a prefix, or with a segment after it (a route pattern without ^ or $), warns', async (t) => {
+  let results = await tampered(t, (request, forward) => (request.url.pathname.startsWith('/touchstone-not-the-api/') ? forward({ path: request.path.slice('/touchstone-not-the-api'.length) }) : undefined), addressing, [ROUTE]);
+  t.equal(results.get(ROUTE)?.status, 'warn', describeResult(results, ROUTE));
+  t.match(results.get(ROUTE)?.message, /GET \/touchstone-not-the-api\/v2\/ \(no endpoint\): expected status 404, got 200/);
+  results = await tampered(t, (request, forward) => (/\/tags\/list\/more$/.test(request.url.pathname) ? forward({ path: request.path.replace(/\/more$/, '') }) : undefined), addressing, [ROUTE]);
+  t.equal(results.get(ROUTE)?.status, 'warn', describeResult(results, ROUTE));
+  t.match(results.get(ROUTE)?.message, /tags\/list\/more \(no endpoint\): expected status 404, got 200/);
+});
