@@ -6,7 +6,7 @@
  * (mutants/results/<file>.json), so only mutants whose code changed run again; `--force` runs
  * them all (needed after the checks change: Stryker cannot see that a new check covers an old
  * survivor); `--open` runs again, forced, only the mutants the triage leaves open (docs/mutants.json:
- * verdict open, or no entry). Each mutant's command is mutants/check.ts; its verdict line becomes Stryker's status
+ * verdict open, or no entry) and those not reached. Each mutant's command is mutants/check.ts; its verdict line becomes Stryker's status
  * here (not reached → NoCoverage, error → RuntimeError, timed out → Timeout), and the table of
  * every file is written into docs/mutants.md and README.md.
  */
@@ -91,8 +91,9 @@ interface Placed {
 }
 
 /**
- * FILE:RANGES naming exactly the mutants of `file` the triage leaves open (verdict open, or an
- * undetected mutant no entry names), or undefined when none is: what `--open` runs again. Stryker's
+ * FILE:RANGES naming exactly the mutants of `file` the triage leaves open (verdict open, or a
+ * survivor no entry names) and those not reached, or undefined when there are none: what `--open`
+ * runs again. Stryker's
  * ranges count columns from 0, inclusive at both ends.
  */
 export async function openTarget(file: string): Promise<string | undefined> {
@@ -100,7 +101,8 @@ export async function openTarget(file: string): Promise<string | undefined> {
   if (!existsSync(results)) return undefined;
   const report = JSON.parse(await readFile(results, 'utf8')) as { files: Record<string, { mutants: (ResultMutant & Placed)[] }> };
   const triage = (JSON.parse(await readFile(join(ROOT, 'docs/mutants.json'), 'utf8')) as { entries: TriageEntry[] }).entries;
-  const open = (report.files[file]?.mutants ?? []).filter((m) => ['Survived', 'NoCoverage'].includes(m.status) && (triageOf(file, m, triage)?.verdict ?? 'open') === 'open');
+  // Every mutant not reached too: a new check may reach it (it costs nothing when none does).
+  const open = (report.files[file]?.mutants ?? []).filter((m) => m.status === 'NoCoverage' || (m.status === 'Survived' && (triageOf(file, m, triage)?.verdict ?? 'open') === 'open'));
   if (open.length === 0) return undefined;
   return `${file}:${open.map(({ location: { start, end } }) => `${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`).join(',')}`;
 }
