@@ -28,40 +28,13 @@ import { join } from 'node:path';
 import type { Check } from '../conformance/checks/types.ts';
 import type { ParsedCheck } from '../conformance/cli.ts';
 import type { Result } from '../conformance/report/types.ts';
-import { EVERYWHERE, MARK, PROPERTIES, type Baseline } from './profile.ts';
-
-/** Check id prefixes most likely to notice a mutant of a file, by file. */
-const AREAS: readonly (readonly [RegExp, readonly string[]])[] = [
-  [/http\/blobs\.ts$|store\/blobs\.ts$/, ['blobs.pull', 'deletes.blob', 'blobs']],
-  [/uploads\.ts$|digest\.ts$/, ['blobs.upload', 'blobs.mount']],
-  [/http\/tags\.ts$/, ['tags']],
-  [/referrers\.ts$/, ['referrers']],
-  [/http\/catalog\.ts$/, ['catalog']],
-  [/manifests\.ts$|manifest-format\.ts$/, ['manifests', 'deletes', 'referrers', 'tags']],
-  [/base\.ts$/, ['base']],
-  [/admin\.ts$|gc\.ts$|pins\.ts$/, ['gc']],
-  [/image-store\.ts$/, ['blobs.mount', 'deletes', 'gc']],
-  [/router\.ts$|errors\.ts$|respond\.ts$|layout\.ts$/, ['validation']],
-];
+import { EVERYWHERE, firstFor, MARK, PROPERTIES, type Baseline } from './profile.ts';
 
 const RANK = { pass: 0, skip: 1, warn: 2, fail: 3 } as const;
 
 const stateDir = process.env.TOUCHSTONE_MUTANTS_STATE;
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
 const deadlineMs = Number(process.env.TOUCHSTONE_MUTANTS_DEADLINE_S ?? 180) * 1000;
-
-/**
- * Every check, those of the areas the mutated file serves first: a mutant is usually killed by
- * them, and the run stops at the first kill. The set and each result are the same in any order.
- */
-function firstFor<T extends { readonly id: string }>(file: string | undefined, checks: readonly T[]): T[] {
-  const prefixes = AREAS.find(([pattern]) => file !== undefined && pattern.test(file))?.[1] ?? [];
-  const rank = (check: T): number => {
-    const index = prefixes.findIndex((prefix) => check.id.startsWith(prefix));
-    return index === -1 ? prefixes.length : index;
-  };
-  return [...checks].sort((a, b) => rank(a) - rank(b));
-}
 
 /** A harness error: the registry left a request unanswered (the client's timeout) is a hang, else an error. */
 function failure(message: string): string {

@@ -108,3 +108,11 @@ t.test('the passes: the main pass keeps check ids, the others name theirs; each 
   for (const id of DISABLED_TAG_DELETE_CHECKS) t.ok(ALL_CHECKS.some((check) => check.id === id), `${id} is a check`);
   t.ok(ALL_CHECKS.filter((check) => check.needsAuth).length >= 10, 'the secure pass has the auth checks to run');
 });
+
+t.test('checks of the mutated file\'s areas run first, but the check that judges every answer stays behind those it followed', async (t) => {
+  const { firstFor } = await import('../../mutants/profile.ts');
+  const ids = ['blobs.upload.chunked', 'validation.name.invalid', 'validation.errors.every-answer', 'gc.safety.young-blob'].map((id) => ({ id }));
+  t.same(firstFor('reference/http/errors.ts', ids).map((c) => c.id), ['validation.name.invalid', 'blobs.upload.chunked', 'validation.errors.every-answer', 'gc.safety.young-blob']);
+  t.same(firstFor('reference/store/uploads.ts', ids).map((c) => c.id), ['blobs.upload.chunked', 'validation.name.invalid', 'validation.errors.every-answer', 'gc.safety.young-blob']);
+  t.same(firstFor(undefined, ids).map((c) => c.id), ids.map((c) => c.id), 'no area: the suite\'s order');
+});
