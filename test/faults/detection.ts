@@ -15,6 +15,8 @@ import { MAX_COUNTEREXAMPLE_STEPS } from '../../scripts/faults.ts';
  */
 export const PROPERTY_FAULTS: Partial<Record<FaultName, string>> = {
   'lost-tag-updates': 'property.concurrency',
+  // Pages that overlap: the probe lists tags in small pages, so a few tags show it (not only more than the registry's page).
+  'tags-last-inclusive': 'property.concurrency',
   'gc-no-grace': 'property.gc',
   'gc-purges-uploads': 'property.gc',
   'gc-shared-layers': 'property.gc',
