@@ -46,7 +46,7 @@ export default defineChecks([
       const upload = new URL(session.url).pathname;
       // Each endpoint's path with a segment after it or a prefix before it: a router that matches
       // only the start or only the end of a path serves existing content at either.
-      const endpoints = ['/v2/', '/v2/_catalog', `/v2/${repo}/tags/list`, `/v2/${repo}/manifests/latest`, `/v2/${repo}/referrers/${manifest.digest}`, `/v2/${repo}/blobs/${layer.digest}`, upload];
+      const endpoints = ['/v2/', '/v2/_catalog', `/v2/${repo}/tags/list`, `/v2/${repo}/manifests/latest`, `/v2/${repo}/referrers/${manifest.digest}`, `/v2/${repo}/blobs/${layer.digest}`, `/v2/${repo}/blobs/uploads/`, upload];
       const paths = [
         `/v2/${repo}/no-such-endpoint`,
         `/v2/${repo}/manifests`,
@@ -81,7 +81,11 @@ export default defineChecks([
         expectSpecCodesIfJson(reply, what);
         const allow = reply.header('allow');
         if (reply.status === 405) ensure(allow !== undefined && allow.trim() !== '', `${what}: 405 without an Allow header`, reply);
-        if (allow !== undefined) ensure(!allow.toUpperCase().split(/\s*,\s*/).includes(method), `${what}: answered ${reply.status}, yet its Allow header lists ${method}: ${allow}`, reply);
+        if (allow === undefined) continue;
+        const listed = allow.toUpperCase().split(/\s*,\s*/);
+        ensure(!listed.includes(method), `${what}: answered ${reply.status}, yet its Allow header lists ${method}: ${allow}`, reply);
+        // Both endpoints define GET (end-3, end-8): a list of the resource's methods (RFC 9110 §10.2.1, a comma-separated list) names it.
+        ensure(listed.includes('GET'), `${what}: the Allow header ${JSON.stringify(allow)} does not list GET, which the endpoint defines (RFC 9110 §10.2.1: a comma-separated list of methods)`, reply);
       }
       return `${probes.length} requests with a method the endpoint does not define answered 404 or 405`;
     },

@@ -245,9 +245,12 @@ function invalidManifestBodies(f: Fixture): { readonly body: Content; readonly w
     { body: content(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX }), OCI_INDEX), why: 'an index without manifests' },
     { body: content(image({}), OCI_INDEX), why: 'an image manifest pushed with the Content-Type of an index (its mediaType says otherwise)' },
     { body: content(image({ layers: [{ ...layers[0], mediaType: '' }] }), OCI_MANIFEST), why: 'a layer whose mediaType is empty' },
+    { body: content(image({ layers: [{ ...layers[0], mediaType: 42 }] }), OCI_MANIFEST), why: 'a layer whose mediaType is a number' },
     { body: content(image({ layers: [{ ...layers[0], urls: [42] }] }), OCI_MANIFEST), why: 'a layer whose urls hold a number' },
+    { body: content(image({ layers: [{ ...layers[0], urls: ['https://example.com/layer', 42] }] }), OCI_MANIFEST), why: 'a layer whose urls hold a string and a number' },
     { body: content(image({ artifactType: 42 }), OCI_MANIFEST), why: 'an artifactType that is a number' },
     { body: content(image({ annotations: { n: 42 } }), OCI_MANIFEST), why: 'an annotation whose value is a number' },
+    { body: content(image({ annotations: { s: 'text', n: 42 } }), OCI_MANIFEST), why: 'annotations of which one value is a number' },
     // RFC 8259 §8.1: JSON exchanged between systems MUST be UTF-8. The text is ASCII but for ÿ,
     // which latin1 writes as the single byte 0xff, a byte that never occurs in UTF-8.
     { body: content(Buffer.from(image({ annotations: { n: 'ÿ' } }), 'latin1'), OCI_MANIFEST), why: 'a byte that is not UTF-8' },

@@ -44,6 +44,9 @@ t.test('a method the endpoint does not define: 500, 405 without Allow, or an All
   results = await tampered(t, async (request, forward) => (otherMethod(request) ? withHeaders(await forward(), { allow: 'GET, POST, PATCH' }) : undefined), addressing, [METHOD]);
   t.equal(results.get(METHOD)?.status, 'fail', describeResult(results, METHOD));
   t.match(results.get(METHOD)?.message, /yet its Allow header lists POST/);
+  results = await tampered(t, async (request, forward) => (otherMethod(request) ? withHeaders(await forward(), { allow: 'GETHEADPUTDELETE' }) : undefined), addressing, [METHOD]);
+  t.equal(results.get(METHOD)?.status, 'fail', describeResult(results, METHOD));
+  t.match(results.get(METHOD)?.message, /the Allow header "GETHEADPUTDELETE" does not list GET/);
   // A router matching method and path at once: 404 passes.
   results = await tampered(t, (request) => (otherMethod(request) ? errorReply(404, 'NAME_UNKNOWN') : undefined), addressing, [METHOD]);
   t.equal(results.get(METHOD)?.status, 'pass', describeResult(results, METHOD));
