@@ -110,7 +110,9 @@ export async function writeTables(root: string): Promise<void> {
   const survivors: string[] = [];
   for (const path of await resultFiles(join(root, 'mutants/results'))) {
     const report = JSON.parse(await readFile(path, 'utf8')) as { runAt?: string; files: Record<string, { mutants: ResultMutant[] }> };
-    for (const [name, { mutants }] of Object.entries(report.files)) {
+    // A file without a single mutant (only types and imports) has run all the same: a row of zeros.
+    const files = Object.keys(report.files).length > 0 ? report.files : { [relative(join(root, 'mutants/results'), path).replace(/\.json$/, '')]: { mutants: [] } };
+    for (const [name, { mutants }] of Object.entries(files)) {
       const file = relative(root, join(root, name));
       const row: Row = { file, run: report.runAt?.slice(0, 10) ?? '—', mutants: 0, killed: 0, survived: 0, timeout: 0, noCoverage: 0, errors: 0, equivalent: 0, allowed: 0 };
       for (const m of [...mutants].sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)) {

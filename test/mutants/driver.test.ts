@@ -116,3 +116,20 @@ t.test('checks of the mutated file\'s areas run first, but the check that judges
   t.same(firstFor('reference/store/uploads.ts', ids).map((c) => c.id), ['blobs.upload.chunked', 'validation.name.invalid', 'validation.errors.every-answer', 'gc.safety.young-blob']);
   t.same(firstFor(undefined, ids).map((c) => c.id), ids.map((c) => c.id), 'no area: the suite\'s order');
 });
+
+t.test('a file without a single mutant, once run, is a row of zeros, not a file not run', async (t) => {
+  const root = t.testdir({
+    reference: { http: { 'context.ts': 'export type A = 1;\n' }, store: {} },
+    docs: {
+      'mutants.json': JSON.stringify({ entries: [] }),
+      'mutants.md': '<!-- mutants-table:start -->\n<!-- mutants-table:end -->\n<!-- mutants-survivors:start -->\n<!-- mutants-survivors:end -->\n',
+    },
+    'README.md': '<!-- mutants-table:start -->\n<!-- mutants-table:end -->\n',
+    mutants: { results: { reference: { http: { 'context.ts.json': JSON.stringify({ runAt: '2026-12-06T20:30:00.000Z', files: {} }) } } } },
+  });
+  await writeTables(root);
+  const docs = await readFile(join(root, 'docs/mutants.md'), 'utf8');
+  t.match(docs, '1 of 1 files run');
+  t.match(docs, '| `reference/http/context.ts` | 2026-12-06 | 0 | 0 | 0 | 0 | 0 | 0 | — | 0 | 0 | — |');
+  t.notMatch(docs, 'Not run yet');
+});
