@@ -99,6 +99,7 @@ const EXPECTED = {
       'blobs.pull.range-suffix-unsatisfiable',
       'blobs.pull.range-unit-unknown',
       'blobs.pull.range-unsatisfiable',
+      'blobs.upload.chunk-length-mismatch',
       'blobs.upload.sha512-identity',
       'catalog.list.exists',
       'deletes.tag.disabled-code',
