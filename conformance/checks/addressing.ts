@@ -8,7 +8,8 @@
  * Allow header field in a 405 response"), or 404 from a router that matches method and path at
  * once; a request target that is not a valid URI path is 400 (RFC 9112 §3.2: "Recipients of an
  * invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved
- * Permanently) redirect"; RFC 3986 §2.1: "%" HEXDIG HEXDIG), or 404. A JSON body of any of these
+ * Permanently) redirect"; RFC 3986 §2.1: "%" HEXDIG HEXDIG), or 404; so is a target starting
+ * with "//" whose authority does not parse (RFC 3986 §4.2). A JSON body of any of these
  * answers is the error envelope with a code of the closed set (§Error Codes).
  */
 import { ensure, expectSpecCodesIfJson, expectStatus } from '../client/expect.ts';
@@ -104,6 +105,24 @@ export default defineChecks([
         expectSpecCodesIfJson(reply, `GET ${path}`);
       }
       return `${paths.length} paths with a broken percent-encoding answered 400 or 404`;
+    },
+  },
+  {
+    id: 'validation.target.not-a-path',
+    title: 'A request target that starts like an authority and does not parse as one answers 400 (or 301, 404), never a 2xx or 5xx',
+    spec: 'RFC 9112 §3.2 ("Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect"); RFC 3986 §3.2.3 (port = *DIGIT), §4.2 (a reference starting with "//" is network-path: an authority)',
+    level: 'MUST',
+    async run(ctx) {
+      const repo = await existingRepo(ctx);
+      // Both name a repository that exists: a registry that reads them as paths still finds no endpoint.
+      const targets = [`//registry.invalid:99999/v2/${repo}/tags/list`, `//[registry/v2/${repo}/tags/list`];
+      for (const target of targets) {
+        const what = `GET ${target} (a target the URL grammar cannot read: an authority with a port past 65535, an unclosed IP literal)`;
+        const reply = await ctx.request('GET', target, { followRedirects: false });
+        expectStatus(reply, [301, 400, 404], what);
+        expectSpecCodesIfJson(reply, what);
+      }
+      return `${targets.length} targets that are not paths answered 301, 400 or 404`;
     },
   },
 ]);

@@ -10,7 +10,7 @@
  * checks (index.ts), so its token, taken at setup, is as old as the run.
  */
 import { CheckFailure } from '../client/errors.ts';
-import { ensure, expectStatus } from '../client/expect.ts';
+import { ensure, expectSpecCodesIfJson, expectStatus } from '../client/expect.ts';
 import { parseScope, registryChallenge, scopesOf } from '../client/challenge.ts';
 import { basicCredential } from '../client/auth.ts';
 import { requestPath } from '../client/exchange.ts';
@@ -31,6 +31,8 @@ const PASSWORD_REFUSED = [400, 401, 403];
 const MOUNT_REFUSED: Answers = { statuses: [202, 401, 403], codes: ['UNAUTHORIZED', 'DENIED'] };
 /** An expired or altered token: refused (RFC 6750 §3.1 invalid_token, with 401). */
 const TOKEN_REFUSED: Answers = { statuses: [401, 403], codes: ['UNAUTHORIZED', 'DENIED'] };
+/** A token request naming a service the endpoint does not serve: a client error (RFC 6749 §5.2's invalid_request is 400). */
+const OTHER_SERVICE_REFUSED = [400, 401, 403, 404];
 
 const manifestPath = (repo: string, reference: string): string => `/v2/${repo}/manifests/${reference}`;
 const blobPath = (repo: string, digest: string): string => `/v2/${repo}/blobs/${digest}`;
@@ -268,6 +270,35 @@ export const AUTH_CHECKS: readonly Check[] = defineChecks([
       const altered = `${header}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`;
       const path = manifestPath(setup.secret.repo, setup.secret.tag);
       expectAnswer(await ctx.request('GET', path, { auth: bearer(altered), headers: ACCEPT_MANIFESTS }), TOKEN_REFUSED, `GET ${path} with a token whose access claim was rewritten to grant it (signature kept)`);
+    },
+  }),
+  auth({
+    id: 'auth.token.other-service',
+    title: 'The token endpoint gives no token for another service, or one the registry refuses; never a server error',
+    spec: `${TOKEN_SPEC} "Requesting a Token" (service: "The name of the service which hosts the resource"); RFC 7519 §4.1.3 (a JWT whose aud does not name the recipient "MUST be rejected"); ${ERRORS}`,
+    level: 'MUST',
+    async run(ctx) {
+      const setup = await tokenSetup(ctx, 'no token endpoint to ask');
+      const { realm, service } = setup.challenge.params;
+      if (realm === undefined || !/^https?:\/\//i.test(realm)) return ctx.skip('the Bearer challenge names no http(s) realm: auth.challenge.anonymous says so');
+      const other = `${service ?? 'registry'}.touchstone-other.invalid`;
+      const url = new URL(realm);
+      url.searchParams.set('service', other);
+      url.searchParams.set('scope', `repository:${setup.settings.repository}:pull`);
+      const { username, password } = ctx.config;
+      const reply = await ctx.request('GET', url.toString(), username === undefined ? { auth: 'none' } : { auth: { authorization: basicCredential(username, password ?? '') } });
+      const what = `GET the token endpoint for a token of the service ${other} (the challenge names ${JSON.stringify(service ?? null)})`;
+      if (reply.status !== 200) {
+        expectStatus(reply, OTHER_SERVICE_REFUSED, what);
+        expectSpecCodesIfJson(reply, what);
+        return `refused: ${reply.status}`;
+      }
+      const body = reply.json<{ token?: unknown; access_token?: unknown }>();
+      const token = [body?.token, body?.access_token].find((value): value is string => typeof value === 'string' && value !== '');
+      if (token === undefined) return 'answered 200 without a token';
+      const opens = manifestPath(setup.settings.repository, setup.allowed.tag);
+      expectAnswer(await ctx.request('GET', opens, { auth: bearer(token), headers: ACCEPT_MANIFESTS }), TOKEN_REFUSED, `GET ${opens} with the token the endpoint gave for the service ${other}`);
+      return 'a token was given for another service; the registry refuses it';
     },
   }),
   auth({

@@ -52,6 +52,11 @@ export interface RequestOptions {
    * authenticates as its identity. An Authorization header in `headers` counts as given.
    */
   readonly auth?: 'none' | { readonly authorization: string };
+  /**
+   * false: a redirect of a GET or HEAD is the answer, not followed (a target that is no path, such
+   * as `//host:port/…`, can be sent but not resolved against a redirect).
+   */
+  readonly followRedirects?: boolean;
 }
 
 export interface Reply {
@@ -154,7 +159,7 @@ export class RegistryClient {
         method: method as Dispatcher.HttpMethod,
         headers,
         body: (bytes ?? streamed?.chunks()) as Dispatcher.DispatchOptions['body'],
-        dispatcher: method === 'GET' || method === 'HEAD' ? this.#following : this.#agent,
+        dispatcher: (method === 'GET' || method === 'HEAD') && options.followRedirects !== false ? this.#following : this.#agent,
       });
     } catch (error) {
       // Bytes that are not an HTTP response: the registry answered, wrongly (RFC 9112 §2-§5).

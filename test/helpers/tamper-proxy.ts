@@ -118,7 +118,8 @@ export async function startTamperProxy(t: Test, target: string, hook?: TamperHoo
       const request: TamperRequest = {
         method: req.method ?? 'GET',
         path: req.url ?? '/',
-        url: new URL(req.url ?? '/', proxyUrl),
+        // A target that does not parse as a reference (`//host:99999/…`) is read as a path.
+        url: URL.canParse(req.url ?? '/', proxyUrl) ? new URL(req.url ?? '/', proxyUrl) : new URL(`/.${req.url ?? ''}`, proxyUrl),
         headers: req.headers,
         body,
       };

@@ -98,7 +98,7 @@ if (await requireTool(t, 'docker-registry', 'docker-registry')) {
 const EXPECTED_HTPASSWD = {
   fail: ['auth.discovery.tags', 'auth.pull-only.delete', 'auth.pull-only.mount', 'auth.pull-only.other-repository', 'auth.pull-only.push-blob', 'auth.pull-only.push-manifest'],
   warn: ['auth.discovery.catalog'],
-  skip: ['auth.challenge.scope', 'auth.mount.source-not-pullable', 'auth.token.expired', 'auth.token.other-repository', 'auth.token.tampered'],
+  skip: ['auth.challenge.scope', 'auth.mount.source-not-pullable', 'auth.token.expired', 'auth.token.other-repository', 'auth.token.other-service', 'auth.token.tampered'],
   error: [],
 };
 /**

@@ -12,13 +12,15 @@ import { errorReply, reply, withHeaders, type TamperRequest } from '../../helper
 const ROUTE = 'validation.route.unknown';
 const METHOD = 'validation.method.not-allowed';
 const TARGET = 'validation.target.percent-encoding';
-const ALL = [ROUTE, METHOD, TARGET];
+const NOT_A_PATH = 'validation.target.not-a-path';
+const ALL = [ROUTE, METHOD, TARGET, NOT_A_PATH];
 
 const noEndpoint = (request: TamperRequest): boolean => /\/(no-such-endpoint|manifests|more)$/.test(request.url.pathname) && request.method === 'GET';
 const otherMethod = (request: TamperRequest): boolean => (request.method === 'POST' || request.method === 'PATCH') && /\/(tags\/list|manifests\/latest)$/.test(request.url.pathname);
+const authorityLike = (request: TamperRequest): boolean => request.path.startsWith('//');
 const brokenEncoding = (request: TamperRequest): boolean => /%(?![0-9A-Fa-f]{2})/.test(request.path);
 
-t.test('the reference passes all three', async (t) => {
+t.test('the reference passes all four', async (t) => {
   const results = await tampered(t, () => undefined, addressing, ALL);
   for (const id of ALL) t.equal(results.get(id)?.status, 'pass', describeResult(results, id));
 });
@@ -69,4 +71,16 @@ t.test('an endpoint served under a prefix, or with a segment after it (a route p
   results = await tampered(t, (request, forward) => (/\/tags\/list\/more$/.test(request.url.pathname) ? forward({ path: request.path.replace(/\/more$/, '') }) : undefined), addressing, [ROUTE]);
   t.equal(results.get(ROUTE)?.status, 'warn', describeResult(results, ROUTE));
   t.match(results.get(ROUTE)?.message, /tags\/list\/more \(no endpoint\): expected status 404, got 200/);
+});
+
+t.test('a target that is not a path answered 500 or served fails; 301 and 404 pass', async (t) => {
+  let results = await tampered(t, (request) => (authorityLike(request) ? reply(500) : undefined), addressing, [NOT_A_PATH]);
+  t.equal(results.get(NOT_A_PATH)?.status, 'fail', describeResult(results, NOT_A_PATH));
+  t.match(results.get(NOT_A_PATH)?.message, /GET \/\/registry\.invalid:99999\/v2\/.*expected status 301 or 400 or 404, got 500/);
+  results = await tampered(t, (request) => (authorityLike(request) ? reply(200, {}, { name: 'x', tags: [] }) : undefined), addressing, [NOT_A_PATH]);
+  t.equal(results.get(NOT_A_PATH)?.status, 'fail', describeResult(results, NOT_A_PATH));
+  for (const status of [301, 404]) {
+    results = await tampered(t, (request) => (authorityLike(request) ? reply(status, status === 301 ? { location: '/v2/' } : {}) : undefined), addressing, [NOT_A_PATH]);
+    t.equal(results.get(NOT_A_PATH)?.status, 'pass', `${status}: ${describeResult(results, NOT_A_PATH)}`);
+  }
 });

@@ -14,6 +14,7 @@ import { Writable } from 'node:stream';
 import { main, parseCheckArgs, UsageError } from '../../../conformance/cli.ts';
 import type { Report, Result } from '../../../conformance/report/types.ts';
 import { LEEWAY_SECONDS } from '../../../reference/auth/tokens.ts';
+import { ERROR_TABLE, type ErrorEntry } from '../../../reference/http/errors.ts';
 import { PASSWORDS, startSecureRegistry } from '../../helpers/auth.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { tempDir } from '../../helpers/tools.ts';
@@ -26,7 +27,7 @@ class Capture extends Writable {
   }
 }
 
-export const TOKEN_CHECKS = ['auth.challenge.scope', 'auth.token.other-repository', 'auth.mount.source-not-pullable', 'auth.token.tampered', 'auth.token.expired'];
+export const TOKEN_CHECKS = ['auth.challenge.scope', 'auth.token.other-repository', 'auth.mount.source-not-pullable', 'auth.token.tampered', 'auth.token.other-service', 'auth.token.expired'];
 
 /** `touchstone check --auth-checks --only auth` as alice with bob restricted to team/app; the JSON report. */
 export async function authRun(t: Test, url: string, extra: readonly string[] = []): Promise<{ code: number; stderr: string; report: Report }> {
@@ -51,8 +52,27 @@ t.test('tokens: every auth check passes against the reference with its policy', 
   const run = await authRun(t, registry.url, ['--ca-file', registry.pki.caCert, '--token-leeway', String(LEEWAY_SECONDS)]);
   t.equal(run.code, 0, run.stderr);
   const all = statuses(run.report);
-  t.equal(Object.keys(all).length, 16, 'sixteen auth checks ran');
+  t.equal(Object.keys(all).length, 17, 'seventeen auth checks ran');
   t.same(Object.entries(all).filter(([, status]) => status !== 'pass'), [], 'all pass', { all });
+});
+
+t.test('auth.token.other-service fails when the token endpoint refuses another service with a code outside the spec, or a server error', async (t) => {
+  const registry = await startSecureRegistry(t, { mode: 'token' });
+  if (!registry) return;
+  // The mutants of reference/http/errors.ts's TOKEN_REQUEST_INVALID entry, applied by hand.
+  const entry = ERROR_TABLE.TOKEN_REQUEST_INVALID as { -readonly [K in keyof ErrorEntry]: ErrorEntry[K] };
+  const kept = { ...entry };
+  t.teardown(() => Object.assign(entry, kept));
+  for (const [broken, expected] of [[{ code: '' }, /error code "" is not one of the spec's codes/], [{ status: 500 }, /GET the token endpoint for a token of the service .* expected 400, 401, 403 or 404|got 500/]] as const) {
+    Object.assign(entry, kept, broken);
+    const run = await authRun(t, registry.url, ['--ca-file', registry.pki.caCert, '--only', 'auth.token.other-service']);
+    const result = run.report.results.find((r) => r.id === 'auth.token.other-service');
+    t.equal(result?.status, 'fail', `${JSON.stringify(broken)}: ${result?.message}`);
+    t.match(result?.message, expected);
+  }
+  Object.assign(entry, kept);
+  const run = await authRun(t, registry.url, ['--ca-file', registry.pki.caCert, '--only', 'auth.token.other-service']);
+  t.equal(run.report.results.find((r) => r.id === 'auth.token.other-service')?.status, 'pass', 'passes with the table as it is');
 });
 
 t.test('Basic: the checks about tokens skip with the reason, the rest pass', async (t) => {
@@ -73,7 +93,7 @@ t.test('a registry without authentication: every auth check skips, saying so', a
   const registry = await startTestRegistry(t);
   const run = await authRun(t, registry.url);
   t.equal(run.code, 0, run.stderr);
-  t.equal(run.report.results.length, 16);
+  t.equal(run.report.results.length, 17);
   for (const result of run.report.results) {
     t.equal(result.status, 'skip', result.id);
     t.match(result.message, /the registry challenges no anonymous request \(GET \/v2\/ → 200, GET \/v2\/team\/.*\/manifests\/v1 → 200\): it has no authentication to check/);
