@@ -31,7 +31,7 @@ import type { CheckContext } from './context.ts';
 import { defineChecks } from './types.ts';
 
 /** The rule of docs/gc.md a check holds the registry to (the spec says nothing of GC). */
-const gcRule = (section: string): string => `docs/gc.md#${section} (GC is outside the spec)`;
+export const gcRule = (section: string): string => `docs/gc.md#${section} (GC is outside the spec)`;
 const PULLABLE = '§Pulling manifests (end-3) and §Pulling blobs (end-2): a manifest that is still there, and the config and layers it references, must stay pullable';
 
 /** Chunks of an upload left open are at least this big, or OCI-Chunk-Min-Length when larger. */
@@ -42,7 +42,7 @@ const MAX_CHUNK = 16 * 1024 * 1024;
 const SIGNATURE = 'application/vnd.touchstone.signature.v1';
 
 /** A garbage collection this check can run, and how it ran (for the pass note). */
-interface Collection {
+export interface Collection {
   run(): Promise<void>;
   readonly how: string;
 }
@@ -63,23 +63,23 @@ interface Image {
   readonly manifest: Content;
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
 }
 
 /** A short span in milliseconds, a long one in seconds. */
-function duration(ms: number): string {
+export function duration(ms: number): string {
   return ms < 10_000 ? `${ms} ms` : seconds(ms);
 }
 
-function triggerOf(ctx: CheckContext): GcTrigger {
+export function triggerOf(ctx: CheckContext): GcTrigger {
   const { trigger } = ctx.config.gc;
   if (trigger === undefined) ctx.skip('no way to make the registry collect garbage: use --gc-command CMD');
   return trigger;
 }
 
 /** Runs the trigger; a trigger that fails is the harness's problem (error), not the registry's. */
-function collection(trigger: GcTrigger, advanceMs: number, how: string): Collection {
+export function collection(trigger: GcTrigger, advanceMs: number, how: string): Collection {
   return {
     how,
     async run() {
