@@ -19,6 +19,8 @@ export interface StoreOptions {
   readonly maxBlobBytes?: number;
   /** Upload sessions whose running hash is kept in memory (1024 by default); older ones are rehashed from disk. */
   readonly runningHashes?: number;
+  /** Descriptors' worth of parsed manifests kept in memory (100,000 by default); others are read from disk again. */
+  readonly summaryDescriptors?: number;
 }
 
 export class ImageStore {
@@ -36,7 +38,7 @@ export class ImageStore {
     this.layout = new Layout(root);
     this.blobs = new BlobStore(this.layout, this.#repoLocks);
     this.uploads = new UploadStore(this.layout, this.blobs, options.maxBlobBytes, options.runningHashes);
-    this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks, this.#pins);
+    this.manifests = new ManifestStore(this.layout, this.blobs, this.#repoLocks, this.#pins, options.summaryDescriptors);
     this.#gc = new GarbageCollector(this.layout, this.blobs, this.uploads, this.manifests, this.#repoLocks, this.#pins);
   }
 

@@ -37,7 +37,7 @@ export interface PutManifestResult {
  * Parsed manifests are immutable (content-addressed), so a bounded cache is always correct — keyed
  * by digest AND media type: a body without a mediaType field can be pushed as an image manifest
  * in one repository and as an index in another, and each must keep its own meaning. The budget
- * counts descriptors (a few hundred bytes each): some tens of megabytes at most.
+ * counts descriptors (a few hundred bytes each): tens of megabytes at most, less if the store says.
  */
 const SUMMARY_CACHE_DESCRIPTORS = 100_000;
 
@@ -74,14 +74,15 @@ export class ManifestStore {
   readonly #layout: Layout;
   readonly #blobs: BlobStore;
   readonly #repoLocks: KeyedMutex;
-  readonly #summaries = new BoundedMap<string, ManifestSummary>(SUMMARY_CACHE_DESCRIPTORS, (s) => 1 + s.blobs.length + s.manifests.length);
+  readonly #summaries: BoundedMap<string, ManifestSummary>;
   readonly #pins: Pins;
 
-  constructor(layout: Layout, blobs: BlobStore, repoLocks: KeyedMutex, pins: Pins) {
+  constructor(layout: Layout, blobs: BlobStore, repoLocks: KeyedMutex, pins: Pins, summaryDescriptors = SUMMARY_CACHE_DESCRIPTORS) {
     this.#layout = layout;
     this.#blobs = blobs;
     this.#repoLocks = repoLocks;
     this.#pins = pins;
+    this.#summaries = new BoundedMap<string, ManifestSummary>(summaryDescriptors, (s) => 1 + s.blobs.length + s.manifests.length);
   }
 
   /**

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
 import type { Test } from 'tap';
-import { ImageStore } from '../../reference/store/image-store.ts';
+import { ImageStore, type StoreOptions } from '../../reference/store/image-store.ts';
 import { StoreError, type StoreErrorKind } from '../../reference/store/errors.ts';
 import { config, imageManifest, layer, type Content } from './oci.ts';
 
@@ -21,11 +21,11 @@ export interface TestStore {
 }
 
 /** A store at <tmp>/store, removed when the test ends. */
-export async function openTestStore(t: Test): Promise<TestStore> {
+export async function openTestStore(t: Test, options: StoreOptions = {}): Promise<TestStore> {
   const tmp = await dir({ unsafeCleanup: true, prefix: 'touchstone-store-' });
   t.teardown(() => tmp.cleanup());
   const root = join(tmp.path, 'store');
-  return { store: await ImageStore.open(root), root, parent: tmp.path };
+  return { store: await ImageStore.open(root, options), root, parent: tmp.path };
 }
 
 /** A request body carrying `bytes`. */

@@ -256,8 +256,9 @@ t.test('tags are listed in code-point order', async (t) => {
   await rejectsKind(t, store.manifests.tags('man/missing'), 'NAME_UNKNOWN', 'tags of a missing repository');
 });
 
-t.test('referrers: artifactType, annotations, filter', async (t) => {
-  const { store } = await openTestStore(t);
+// With a cache of one descriptor no summary stays in memory: every referrer is read from disk.
+for (const [label, options] of [['', {}], [' (no summary cached: read from disk)', { summaryDescriptors: 1 }]] as const) t.test(`referrers: artifactType, annotations, filter${label}`, async (t) => {
+  const { store } = await openTestStore(t, options);
   const subject = await putImage(store, R, 'subject', buildImage('subject'));
   await putBlob(store, R, emptyConfig);
   const sig = artifact(subject.manifest, 'application/vnd.example.sig', { 'org.example.by': 'test' });
