@@ -81,6 +81,7 @@ garbage collection
                                3600 with --gc-touchstone)
   --expect-gc-reclaims         unreferenced blobs past the grace period must be gone after GC
   --gc-reclaims-untagged       untagged manifests no tag reaches are reclaimed too
+  --race-checks                also push manifests while collections run (gc.race.*, ~20 s)
 
 property layer
   --runs N                     executions per property (default 30)
@@ -181,6 +182,7 @@ const OPTIONS = {
   'gc-touchstone': { type: 'boolean' },
   'gc-grace': { type: 'string' },
   'expect-gc-reclaims': { type: 'boolean' },
+  'race-checks': { type: 'boolean' },
   'gc-reclaims-untagged': { type: 'boolean' },
   runs: { type: 'string' },
   'time-budget': { type: 'string' },
@@ -403,7 +405,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       capabilities,
       only: values.only ?? official.only,
       skip: values.skip ?? [],
-      gc: { graceMs, expectReclaims: values['expect-gc-reclaims'] === true, reclaimsUntagged: values['gc-reclaims-untagged'] === true },
+      gc: { graceMs, expectReclaims: values['expect-gc-reclaims'] === true, reclaimsUntagged: values['gc-reclaims-untagged'] === true, races: values['race-checks'] === true },
       property: properties,
       username,
       password: values.password ?? official.password,
@@ -527,7 +529,7 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
     const gcClient = new RegistryClient({ baseUrl: url, username: parsed.config.username, password: parsed.config.password, tls: clientTls(parsed.config) });
     try {
       const trigger = parsed.gc.command !== undefined ? commandTrigger(parsed.gc.command, url) : parsed.gc.touchstone ? touchstoneTrigger(gcClient) : embeddedTrigger;
-      const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger } };
+      const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger, races: parsed.config.gc.races === true } };
       const color = outputs.color && stdout.isTTY === true;
       const progress = !outputs.quiet && !outputs.tap;
       const live = progress ? new ProgressDisplay(stdout) : undefined;

@@ -42,6 +42,8 @@ export interface GcConfig {
   readonly expectReclaims: boolean;
   /** With expectReclaims: the registry also collects untagged manifests. */
   readonly reclaimsUntagged: boolean;
+  /** Also race manifest pushes against collections (gc.race.*: tens of seconds; --race-checks). */
+  readonly races?: boolean;
 }
 
 export interface PropertyConfig {

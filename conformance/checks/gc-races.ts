@@ -1,0 +1,136 @@
+/**
+ * Manifest pushes racing a collection (docs/gc.md#locking: "A collection must be safe while
+ * clients push and delete"). A push checks that the config and layers it references are there,
+ * then records the manifest; a collection lists the repository's blobs, marks what is live, then
+ * deletes the rest. A push whose check lands between the collection's listing and its deletes
+ * must either keep its blobs (the registry holds them for the push) or be refused with
+ * MANIFEST_BLOB_UNKNOWN (§Pushing Manifests: the registry "MUST" answer that when a referenced
+ * blob is missing, and the client uploads it again); a 201 for a manifest whose blob the
+ * collection then deletes serves an image that cannot be pulled (end-2, end-3). The window is as
+ * long as the collection's pass over the repository, so the check fills the repository with many
+ * small unreferenced blobs and pushes manifests from several lanes while a collection past the
+ * grace period runs; every manifest answered 201 must then be pullable with all its blobs. It
+ * runs with --race-checks (tens of seconds of pushes), and needs a trigger that can collect past
+ * the grace period and a registry declared to reclaim (--expect-gc-reclaims).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckFailure } from '../client/errors.ts';
+import { expectCodeIfJson, expectStatus } from '../client/expect.ts';
+import { ACCEPT_MANIFESTS } from '../client/headers.ts';
+import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
+import { advanceFor } from '../model/collect.ts';
+import type { CheckContext } from './context.ts';
+import { collection, gcRule, seconds, triggerOf } from './gc.ts';
+import { defineChecks } from './types.ts';
+
+/** Unreferenced blobs that make the collection's pass over the repository last. */
+const FILLERS = 600;
+/** Images (one layer each, one config for all) whose manifests are pushed until the collection ends. */
+const IMAGES = 400;
+/** Uploads in flight at once. */
+const LANES = 8;
+/** Pushes in flight at once: a push waiting for the repository the collection holds leaves the others going. */
+const PUSH_LANES = 24;
+/** Each push lane waits up to this long before each push, so pushes arrive all through the collection. */
+const JITTER_MS = 400;
+/** Collections, each over a fresh repository: a race is a matter of chance, so it gets several. */
+const ROUNDS = 3;
+
+interface Image {
+  readonly config: Content;
+  readonly layer: Content;
+  readonly manifest: Content;
+}
+
+/** Runs `work` over `items` from `lanes` lanes. */
+async function inLanes<T>(items: readonly T[], work: (item: T) => Promise<void>, lanes = LANES): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  }));
+}
+
+/** A blob in one POST ?digest= (end-4b), or a session when the registry answers 202 to that. */
+async function upload(ctx: CheckContext, repo: string, blob: Content): Promise<void> {
+  const reply = await ctx.request('POST', `/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { body: blob.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+  if (reply.status === 202) {
+    const location = reply.header('location');
+    if (location) await ctx.request('DELETE', ctx.client.resolve(location)).catch(() => undefined);
+    await ctx.pushBlob(repo, blob);
+    return;
+  }
+  expectStatus(reply, [201], `setup: POST ?digest=${blob.digest} to ${repo}`);
+}
+
+/** One round: fillers and the images' blobs uploaded, then the manifests pushed across a collection. */
+async function round(ctx: CheckContext, run: () => Promise<void>, label: string): Promise<{ pushed: number; refused: number }> {
+  const repo = ctx.repo('gc-race');
+  const config = imageConfig(`race ${repo}`);
+  const images: Image[] = Array.from({ length: IMAGES }, () => {
+    const layer = randomBlob(32);
+    return { config, layer, manifest: imageManifest(config, [layer]) };
+  });
+  const fillers = Array.from({ length: FILLERS }, () => randomBlob(16));
+  await inLanes([config, ...images.map((image) => image.layer), ...fillers], (blob) => upload(ctx, repo, blob));
+  const pushed: (Image & { tag: string })[] = [];
+  let refused = 0;
+  let collecting: Promise<void> | undefined;
+  let collected = false;
+  await inLanes(images.map((image, i) => ({ ...image, tag: `race-${i}` })), async (image) => {
+    if (collected) return; // the rest are not needed: the collection is over
+    await sleep(Math.random() * JITTER_MS);
+    const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${image.tag}`, { body: image.manifest.bytes, headers: { 'Content-Type': image.manifest.mediaType } });
+    if (reply.status === 201) pushed.push(image);
+    else {
+      // A blob the collection took first: refused, as a missing blob is (the client uploads it again).
+      expectStatus(reply, [400, 404], `PUT a manifest of ${repo} while a collection runs`);
+      expectCodeIfJson(reply, ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'], `PUT a manifest of ${repo} while a collection runs`);
+      refused += 1;
+    }
+    // The collection starts once every lane has pushed: the rest of the pushes overlap it.
+    if (collecting === undefined && pushed.length + refused >= LANES) {
+      collecting = run().finally(() => {
+        collected = true;
+      });
+    }
+  }, PUSH_LANES);
+  await collecting;
+  for (const image of pushed) {
+    const manifest = await ctx.request('GET', `/v2/${repo}/manifests/${image.tag}`, { headers: ACCEPT_MANIFESTS });
+    if (manifest.status === 404) throw new CheckFailure(`${label}: manifest ${repo}:${image.tag} was answered 201 while a collection ran, and is gone although tagged`, manifest.exchange);
+    expectStatus(manifest, [200], `${label}: GET ${repo}:${image.tag}, answered 201 during the collection`);
+    for (const blob of [image.config, image.layer]) {
+      const got = await ctx.request('HEAD', `/v2/${repo}/blobs/${blob.digest}`);
+      if (got.status === 404) {
+        throw new CheckFailure(`${label}: manifest ${repo}:${image.tag} was answered 201 while a collection ran and is still served, but its ${blob === image.config ? 'config' : 'layer'} ${blob.digest} is gone: the collection deleted a blob the push had checked`, got.exchange);
+      }
+      expectStatus(got, [200], `${label}: HEAD a blob of manifest ${repo}:${image.tag}`);
+    }
+  }
+  return { pushed: pushed.length, refused };
+}
+
+export default defineChecks([
+  {
+    id: 'gc.race.push-during-collection',
+    title: `Manifests pushed while a collection runs are refused (MANIFEST_BLOB_UNKNOWN) or keep every blob they reference (${ROUNDS} rounds)`,
+    spec: `${gcRule('locking')}; §Pushing Manifests (MANIFEST_BLOB_UNKNOWN for a blob the registry does not hold); ${'§Pulling manifests (end-3), §Pulling blobs (end-2)'}`,
+    level: 'MUST',
+    async run(ctx) {
+      if (ctx.config.gc.races !== true) ctx.skip('race checks run with --race-checks (tens of seconds of pushes)');
+      const trigger = triggerOf(ctx);
+      const { gc } = ctx.config;
+      if (!gc.expectReclaims) ctx.skip('the run does not declare that the registry reclaims garbage (--expect-gc-reclaims): nothing is deleted to race with');
+      if (!trigger.canAdvance && gc.graceMs > 0) ctx.skip(`the registry's grace period is ${seconds(gc.graceMs)} and its GC trigger cannot pretend time passed: nothing the check pushes is old enough to collect`);
+      const advanceMs = trigger.canAdvance ? advanceFor(gc) : 0;
+      const collect = collection(trigger, advanceMs, '');
+      const totals = { pushed: 0, refused: 0 };
+      for (let i = 1; i <= ROUNDS; i += 1) {
+        const { pushed, refused } = await round(ctx, () => collect.run(), `round ${i} of ${ROUNDS}`);
+        totals.pushed += pushed;
+        totals.refused += refused;
+      }
+      return `${ROUNDS} collections${advanceMs > 0 ? ` as if ${seconds(advanceMs)} had passed` : ''}, each over ${FILLERS} unreferenced blobs while manifests were pushed from ${PUSH_LANES} lanes: ${totals.pushed} accepted and whole, ${totals.refused} refused`;
+    },
+  },
+]);

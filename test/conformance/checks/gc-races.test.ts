@@ -1,0 +1,80 @@
+/**
+ * gc.race.push-during-collection (conformance/checks/gc-races.ts) against the reference registry
+ * with a one-hour grace period, collected through its admin endpoint: it passes; it fails against
+ * the reference with its pins broken by hand as the mutants of reference/store/pins.ts that
+ * revealed it break them (a push that pins nothing, a collection that claims pinned blobs); it
+ * skips, saying why, without --race-checks, without declared reclaims, and when the trigger
+ * cannot age what the check pushed.
+ */
+import t, { type Test } from 'tap';
+import gcRaces from '../../../conformance/checks/gc-races.ts';
+import { ALL_CAPABILITIES, type GcConfig, type GcTrigger } from '../../../conformance/config.ts';
+import type { Result } from '../../../conformance/report/types.ts';
+import { Pins } from '../../../reference/store/pins.ts';
+import { call, startTestRegistry } from '../../helpers/registry.ts';
+import { describeResult, runChecks } from '../../helpers/checks.ts';
+
+const ID = 'gc.race.push-during-collection';
+const GRACE_MS = 3_600_000;
+
+function adminTrigger(url: string, canAdvance = true): GcTrigger {
+  return {
+    canAdvance,
+    description: 'touchstone endpoint',
+    async run(advanceMs) {
+      const reply = await call(url, 'POST', `/_touchstone/gc?advance=${advanceMs / 1000}`);
+      if (reply.status !== 200) throw new Error(`POST /_touchstone/gc answered ${reply.status}`);
+    },
+  };
+}
+
+async function run(t: Test, gc: Partial<GcConfig> = {}, canAdvance = true): Promise<Result | undefined> {
+  const registry = await startTestRegistry(t, { gcGraceMs: GRACE_MS });
+  const config: GcConfig = { trigger: adminTrigger(registry.url, canAdvance), graceMs: GRACE_MS, expectReclaims: true, reclaimsUntagged: false, races: true, ...gc };
+  const results = await runChecks(t, registry.url, gcRaces, [ID], { gc: config, capabilities: ALL_CAPABILITIES });
+  t.comment(describeResult(results, ID));
+  return results.get(ID);
+}
+
+/** Replaces a method of Pins for one test (the mutant applied by hand); restored at teardown. */
+function breakPins<K extends 'hold' | 'claim'>(t: Test, name: K, broken: (original: Pins[K]) => Pins[K]): void {
+  const original = Pins.prototype[name];
+  Pins.prototype[name] = broken(original);
+  t.teardown(() => {
+    Pins.prototype[name] = original;
+  });
+}
+
+t.test('the reference passes: every manifest answered 201 during a collection keeps its blobs', async (t) => {
+  const result = await run(t);
+  t.equal(result?.status, 'pass', result?.message ?? '');
+  t.match(result?.message, /^3 collections as if 3660 s had passed, each over 600 unreferenced blobs while manifests were pushed from 24 lanes: \d+ accepted and whole, \d+ refused$/);
+});
+
+t.test('a push that pins nothing fails it', async (t) => {
+  breakPins(t, 'hold', (original) => function (this: Pins, name: string) {
+    return original.call(this, name, []);
+  });
+  const result = await run(t);
+  t.equal(result?.status, 'fail', result?.message ?? '');
+  t.match(result?.message, /was answered 201 while a collection ran and is still served, but its (layer|config) sha256:[0-9a-f]{64} is gone: the collection deleted a blob the push had checked/);
+});
+
+t.test('a collection that claims pinned blobs fails it', async (t) => {
+  breakPins(t, 'claim', () => () => true);
+  const result = await run(t);
+  t.equal(result?.status, 'fail', result?.message ?? '');
+  t.match(result?.message, /is gone: the collection deleted a blob the push had checked/);
+});
+
+t.test('it skips without --race-checks, without declared reclaims, or when the trigger cannot age what it pushed', async (t) => {
+  for (const [gc, canAdvance, reason] of [
+    [{ races: false }, true, /race checks run with --race-checks/],
+    [{ expectReclaims: false }, true, /does not declare that the registry reclaims garbage/],
+    [{}, false, /grace period is 3600 s and its GC trigger cannot pretend time passed/],
+  ] as const) {
+    const result = await run(t, gc, canAdvance);
+    t.equal(result?.status, 'skip', result?.message ?? '');
+    t.match(result?.message, reason);
+  }
+});
