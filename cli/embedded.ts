@@ -6,11 +6,13 @@
  * tags, fewer than the tags checks push, so the answer to a list asked without n carries a Link
  * (end-8b) and the suite follows it: a registry's own paging is exercised on every run; likewise
  * it keeps the running hashes of fewer upload sessions than one check feeds at once, and few
- * parsed manifests. This
+ * parsed manifests. Its restart (persistence.restart) closes it and starts it again on the same
+ * store, host and port, so the suite's client keeps its URL; a start that fails rejects, which the
+ * check reports. This
  * module sits outside both halves: it is the one place that joins them.
  */
 import { dir } from 'tmp-promise';
-import { startRegistry, DEFAULT_GC_GRACE_MS } from '../reference/registry.ts';
+import { startRegistry, DEFAULT_GC_GRACE_MS, type RegistryOptions, type RunningRegistry } from '../reference/registry.ts';
 import type { FaultName } from '../reference/faults/catalog.ts';
 import { RegistryClient } from '../conformance/client/registry-client.ts';
 import { touchstoneTrigger, type EmbeddedTarget } from '../conformance/cli.ts';
@@ -47,7 +49,7 @@ export interface EmbeddedOptions {
 
 export async function startEmbeddedReference(faults: readonly FaultName[] = [], security?: EmbeddedSecurity, options: EmbeddedOptions = {}): Promise<EmbeddedTarget> {
   const store = await dir({ unsafeCleanup: true, prefix: 'touchstone-embedded-' });
-  const registry = await startRegistry({
+  const registryOptions: RegistryOptions = {
     root: store.path,
     gcGraceMs: DEFAULT_GC_GRACE_MS,
     gcDeleteUntagged: true,
@@ -59,11 +61,20 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = [], 
     faults,
     ...(options.deletes === undefined ? {} : { deletes: options.deletes }),
     ...(security === undefined ? {} : { tls: security.tls, auth: security.auth }),
-  });
+  };
+  let registry: RunningRegistry = await startRegistry(registryOptions);
+  const { hostname, port } = new URL(registry.url);
   const client = new RegistryClient({ baseUrl: registry.url, ...(security === undefined ? {} : { ...security.admin, tls: { ca: security.ca } }) });
   return {
     url: registry.url,
     gc: { trigger: touchstoneTrigger(client), graceMs: DEFAULT_GC_GRACE_MS, expectReclaims: true, reclaimsUntagged: true },
+    restart: {
+      description: 'the embedded reference registry, closed and started again on its store and port',
+      async run() {
+        await registry.close();
+        registry = await startRegistry({ ...registryOptions, host: hostname, port: Number(port) });
+      },
+    },
     close: async () => {
       await client.close();
       await registry.close();

@@ -19,7 +19,8 @@ import { HarnessError } from './client/errors.ts';
 import { RegistryClient } from './client/registry-client.ts';
 import { targetUrl } from './preflight.ts';
 import { checkSelection, outputProblem, type OutputPath } from './outputs.ts';
-import { ALL_CAPABILITIES, defaultRestrictedRepository, type AuthChecks, type Capabilities, type GcConfig, type GcTrigger, type RunConfig, type SpecVersion, type TlsMode } from './config.ts';
+import { ALL_CAPABILITIES, defaultRestrictedRepository, type AuthChecks, type Capabilities, type GcConfig, type GcTrigger, type RestartTrigger, type RunConfig, type SpecVersion, type TlsMode } from './config.ts';
+import { commandRestart } from './restart.ts';
 import { NAME_PATTERN } from '../spec/grammars.ts';
 import { clientTls, readCaFile } from './client/tls.ts';
 import { newRunId, runSuite } from './run.ts';
@@ -83,6 +84,12 @@ garbage collection
   --gc-reclaims-untagged       untagged manifests no tag reaches are reclaimed too
   --race-checks                also push manifests while collections run (gc.race.*, ~20 s)
 
+persistence
+  --restart-command CMD        a shell command that restarts the registry on the same store and address
+                               ($TOUCHSTONE_URL is set; at most 120 s), after which GET /v2/ must answer
+                               200 or 401 again within 60 s: persistence.restart checks that what was
+                               pushed before is still there; without it that check is skipped
+
 property layer
   --runs N                     executions per property (default 30)
   --time-budget S              seconds for the whole property layer (default 12)
@@ -109,6 +116,8 @@ export interface EmbeddedTarget {
   readonly url: string;
   /** Its GC: trigger, grace period and what it reclaims. */
   readonly gc: GcConfig;
+  /** Closes it and starts it again on the same store and address. */
+  readonly restart?: RestartTrigger;
   close(): Promise<void>;
 }
 
@@ -139,13 +148,15 @@ interface Outputs {
 
 export interface ParsedCheck {
   /** The run's configuration; `url` is empty when the embedded target is to be used. */
-  readonly config: Omit<RunConfig, 'gc'> & { readonly gc: Omit<GcConfig, 'trigger'> };
+  readonly config: Omit<RunConfig, 'gc' | 'restart'> & { readonly gc: Omit<GcConfig, 'trigger'> };
   /**
    * What the arguments meant that the user may not expect, for stderr: a normalised --url, and
    * settings of the official configuration that are deprecated or not honoured.
    */
   readonly notes: readonly string[];
   readonly gc: { readonly command: string | undefined; readonly touchstone: boolean };
+  /** --restart-command. */
+  readonly restartCommand: string | undefined;
   readonly outputs: Outputs;
 }
 
@@ -184,6 +195,7 @@ const OPTIONS = {
   'expect-gc-reclaims': { type: 'boolean' },
   'race-checks': { type: 'boolean' },
   'gc-reclaims-untagged': { type: 'boolean' },
+  'restart-command': { type: 'string' },
   runs: { type: 'string' },
   'time-budget': { type: 'string' },
   seed: { type: 'string' },
@@ -367,6 +379,9 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const gcTouchstone = values['gc-touchstone'] === true;
   if (gcCommand !== undefined && gcTouchstone) throw new UsageError('--gc-command and --gc-touchstone exclude each other');
   const graceMs = seconds(values['gc-grace'], '--gc-grace') ?? (gcTouchstone ? 3_600_000 : 0);
+  const restartCommand = values['restart-command'];
+  if (restartCommand !== undefined && restartCommand.trim() === '') throw new UsageError('--restart-command needs a command');
+  if (restartCommand !== undefined && readOnly) throw new UsageError('--restart-command goes with a run that pushes (persistence.restart): not with --read-only');
 
   const seed = whole(values.seed, '--seed', 0);
   const path = values.path;
@@ -420,6 +435,7 @@ export function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     },
     notes: [...(target.note === undefined ? [] : [target.note]), ...official.notes.map((note) => `note: ${note}`)],
     gc: { command: gcCommand, touchstone: gcTouchstone },
+    restartCommand,
     outputs: {
       json: output('json', 'report.json'),
       junit: output('junit', 'junit.xml', 'junit.xml'),
@@ -515,6 +531,7 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
     let { url } = parsed.config;
     let gcBase: Omit<GcConfig, 'trigger'> = parsed.config.gc;
     let embeddedTrigger: GcTrigger | undefined;
+    let embeddedRestart: RestartTrigger | undefined;
     if (url === '') {
       if (!options.embedded) {
         stderr.write(`no registry to check: give --url (or OCI_ROOT_URL)\n\n${USAGE}\n`);
@@ -523,13 +540,15 @@ export async function main(argv: readonly string[], options: CheckOptions = {}):
       embedded = await options.embedded();
       url = embedded.url;
       embeddedTrigger = embedded.gc.trigger;
+      embeddedRestart = embedded.restart;
       gcBase = parsed.gc.command || parsed.gc.touchstone ? gcBase : embedded.gc;
       stderr.write(`checking the embedded reference registry at ${url}\n`);
     }
     const gcClient = new RegistryClient({ baseUrl: url, username: parsed.config.username, password: parsed.config.password, tls: clientTls(parsed.config) });
     try {
       const trigger = parsed.gc.command !== undefined ? commandTrigger(parsed.gc.command, url) : parsed.gc.touchstone ? touchstoneTrigger(gcClient) : embeddedTrigger;
-      const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger, races: parsed.config.gc.races === true } };
+      const restart = parsed.restartCommand !== undefined ? commandRestart(parsed.restartCommand, url, clientTls(parsed.config)) : embeddedRestart;
+      const config: RunConfig = { ...parsed.config, url, gc: { ...gcBase, trigger, races: parsed.config.gc.races === true }, restart };
       const color = outputs.color && stdout.isTTY === true;
       const progress = !outputs.quiet && !outputs.tap;
       const live = progress ? new ProgressDisplay(stdout) : undefined;

@@ -1,7 +1,7 @@
 /**
  * What a run is told about its target: where it is, which namespace to use, which spec version
  * to hold it to, what it does not offer (those checks are skipped with the reason, not failed),
- * how to make it collect garbage, and how long the property layer may run.
+ * how to make it collect garbage or restart, and how long the property layer may run.
  */
 export type SpecVersion = 'v1.1.1' | 'main';
 
@@ -46,6 +46,21 @@ export interface GcConfig {
   readonly races?: boolean;
 }
 
+/**
+ * Restarts the target on the same store and address (`--restart-command`, or the embedded
+ * reference registry's own restart), for persistence.restart.
+ */
+export interface RestartTrigger {
+  /**
+   * Stops the target and starts it again; resolves once it answers GET /v2/ again. Rejects with a
+   * HarnessError when the trigger itself could not do its work (a command that failed), with any
+   * other error when the registry did not come back (it did not start, or did not answer in time).
+   */
+  run(): Promise<void>;
+  /** For messages and reports: "command: …", "the embedded reference registry, closed and started again". */
+  readonly description: string;
+}
+
 export interface PropertyConfig {
   /** Executions per property (fast-check numRuns). */
   readonly runs: number;
@@ -72,6 +87,8 @@ export interface RunConfig {
   readonly only: readonly string[];
   readonly skip: readonly string[];
   readonly gc: GcConfig;
+  /** Restarts the target (persistence.restart); undefined when the run has no way to. */
+  readonly restart?: RestartTrigger | undefined;
   readonly property: PropertyConfig | undefined;
   readonly username: string | undefined;
   readonly password: string | undefined;

@@ -7,6 +7,8 @@
 #   scripts/distribution.sh gc DIR [--delete-untagged]
 #                                              offline GC: stop, garbage-collect, start again on the
 #                                              same port (use as: touchstone check --gc-command …)
+#   scripts/distribution.sh restart DIR        stop, then start again on the same store and port
+#                                              (use as: touchstone check --restart-command …)
 #
 # DISTRIBUTION_EXTRA_CONFIG=FILE at start: YAML sections appended to the configuration (e.g. an
 # `auth:` section), kept in DIR for later restarts. Its keys must not repeat log, storage or http.
@@ -14,8 +16,8 @@ set -euo pipefail
 
 command -v docker-registry >/dev/null || { echo "missing docker-registry: install it with: apt-get install -y docker-registry" >&2; exit 127; }
 
-action=${1:?usage: distribution.sh start|stop|gc DIR [PORT|--delete-untagged]}
-dir=${2:?usage: distribution.sh start|stop|gc DIR}
+action=${1:?usage: distribution.sh start|stop|gc|restart DIR [PORT|--delete-untagged]}
+dir=${2:?usage: distribution.sh start|stop|gc|restart DIR}
 mkdir -p "$dir/storage"
 dir=$(cd "$dir" && pwd)
 
@@ -102,6 +104,11 @@ case "$action" in
       cat "$dir/gc.log" >&2
       exit "$status"
     fi
+    ;;
+  restart)
+    port=$(cat "$dir/port")
+    stop
+    start "$port" >/dev/null
     ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
 esac

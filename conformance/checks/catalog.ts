@@ -78,16 +78,34 @@ function catalogPath(n: number | undefined, last: string | undefined): string {
   return `/v2/_catalog${query === '' ? '' : `?${query}`}`;
 }
 
+/** Why the registry does not offer the catalog to this run (its answer to GET /v2/_catalog), or undefined when it does. */
+function unavailable(ctx: CheckContext, reply: Reply): string | undefined {
+  if (reply.status === 404 || reply.status === 405) return `the registry does not offer /v2/_catalog (answered ${reply.status}): the catalog is optional`;
+  if (reply.status === 401 || reply.status === 403) {
+    return ctx.config.username === undefined
+      ? `/v2/_catalog answered ${reply.status} and the run has no credentials (--username, --password)`
+      : `/v2/_catalog answered ${reply.status} to the run's credentials: catalogs are often for administrators only`;
+  }
+  return undefined;
+}
+
 /** Skips the check when the registry does not offer the catalog to this run; else its first page. */
 async function offered(ctx: CheckContext): Promise<string[]> {
   const reply = await ctx.request('GET', '/v2/_catalog');
-  if (reply.status === 404 || reply.status === 405) ctx.skip(`the registry does not offer /v2/_catalog (answered ${reply.status}): the catalog is optional`);
-  if (reply.status === 401 || reply.status === 403) {
-    ctx.skip(ctx.config.username === undefined
-      ? `/v2/_catalog answered ${reply.status} and the run has no credentials (--username, --password)`
-      : `/v2/_catalog answered ${reply.status} to the run's credentials: catalogs are often for administrators only`);
-  }
+  const reason = unavailable(ctx, reply);
+  if (reason !== undefined) ctx.skip(reason);
   return namesIn(reply, 'GET /v2/_catalog');
+}
+
+/**
+ * For other areas (persistence.restart): why the registry does not offer the catalog to this run,
+ * as the catalog checks decide it, or undefined when it answers 200 with a list of repositories.
+ */
+export async function catalogUnavailable(ctx: CheckContext): Promise<string | undefined> {
+  const reply = await ctx.request('GET', '/v2/_catalog');
+  const reason = unavailable(ctx, reply);
+  if (reason === undefined) namesIn(reply, 'GET /v2/_catalog');
+  return reason;
 }
 
 interface Walk {
@@ -126,7 +144,7 @@ async function walk(ctx: CheckContext, start: string | undefined, n: number, don
 }
 
 /** Whether `name` is listed: a walk from just before it (its name less the last character). */
-async function listed(ctx: CheckContext, name: string): Promise<boolean> {
+export async function listed(ctx: CheckContext, name: string): Promise<boolean> {
   const before = name.slice(0, -1);
   const { names } = await walk(ctx, before, LOOKUP_PAGE, (seen) => seen.includes(name) || seen.some((n) => !n.startsWith(before)));
   return names.includes(name);

@@ -18,6 +18,7 @@ import validation from './validation.ts';
 import addressing from './addressing.ts';
 import contentTypes from './content-types.ts';
 import errorEnvelope from './error-envelope.ts';
+import persistence from './persistence.ts';
 import gc from './gc.ts';
 import gcTiming from './gc-timing.ts';
 import gcRaces from './gc-races.ts';
@@ -25,4 +26,4 @@ import { AUTH_CHECKS, EXPIRY_CHECK } from './auth.ts';
 import type { Check } from './types.ts';
 
 /** The auth checks come early, so that the expiry check, last, finds its token as old as the run. */
-export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...manifestSize, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...addressing, ...contentTypes, ...errorEnvelope, ...gc, ...gcTiming, ...gcRaces, EXPIRY_CHECK];
+export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...manifestSize, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...addressing, ...contentTypes, ...errorEnvelope, ...persistence, ...gc, ...gcTiming, ...gcRaces, EXPIRY_CHECK];

@@ -94,6 +94,14 @@ t.test('usage errors', async (t) => {
   const help = await check(['--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /--gc-command CMD/);
+  t.match(help.stdout, /--restart-command CMD/);
+});
+
+t.test('--restart-command: the restart trigger of persistence.restart; not with --read-only', async (t) => {
+  t.equal(parsed([]).restartCommand, undefined, 'none by default: the check skips');
+  t.equal(parsed(['--restart-command', 'systemctl restart registry']).restartCommand, 'systemctl restart registry');
+  t.throws(() => parsed(['--restart-command', ' ']), UsageError);
+  t.throws(() => parsed(['--restart-command', 'x', '--read-only', '--image', 'a/b:c']), /--restart-command goes with a run that pushes/);
 });
 
 t.test('a correct registry exits 0 and the reports are written', async (t) => {

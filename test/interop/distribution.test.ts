@@ -7,7 +7,9 @@
  * side by side:
  *
  *   - registry: every scripted check but gc.*, and every property but property.gc, with the
- *     defaults (every capability declared, spec main), the property layer seeded;
+ *     defaults (every capability declared, spec main), the property layer seeded, and
+ *     `distribution.sh restart` (stop, start on the same store and port) as the restart
+ *     persistence.restart needs;
  *   - gc: the gc.* checks with the offline `garbage-collect --delete-untagged` (no grace period;
  *     reclaims declared, untagged manifests too). On a fresh store because that collection aborts
  *     on any repository holding only untagged manifests ("failed to mark: … unknown repository",
@@ -25,8 +27,9 @@ import t, { type Test } from 'tap';
 import { fileURLToPath } from 'node:url';
 import { dir } from 'tmp-promise';
 import { commandTrigger } from '../../conformance/cli.ts';
+import { commandRestart } from '../../conformance/restart.ts';
 import { HarnessError } from '../../conformance/client/errors.ts';
-import { ALL_CAPABILITIES, defaultRunConfig, type GcConfig, type PropertyConfig, type RunConfig } from '../../conformance/config.ts';
+import { ALL_CAPABILITIES, defaultRunConfig, type GcConfig, type PropertyConfig, type RestartTrigger, type RunConfig } from '../../conformance/config.ts';
 import { newRunId, runSuite } from '../../conformance/run.ts';
 import type { Report, Result } from '../../conformance/report/types.ts';
 import type { Status } from '../../conformance/checks/types.ts';
@@ -126,6 +129,8 @@ interface Distribution {
   readonly url: string;
   /** Its offline collection (`distribution.sh gc DIR FLAGS…`) as the suite's GC trigger. */
   gc(flags: readonly string[], policy: Omit<GcConfig, 'trigger' | 'graceMs'>): GcConfig;
+  /** `distribution.sh restart DIR` as the suite's restart trigger. */
+  restart(): RestartTrigger;
 }
 
 const quote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -168,6 +173,20 @@ async function startDistribution(t: Test, name: string): Promise<Distribution | 
       // Distribution has no grace period: garbage-collect collects whatever is unreferenced now.
       return { trigger: { ...trigger, run: collect }, graceMs: 0, ...policy };
     },
+    restart() {
+      const command = `REGISTRY_HTTP_SECRET=${quote(SECRET)} bash ${[SCRIPT, 'restart', tmp.path].map(quote).join(' ')}`;
+      const trigger = commandRestart(command, url, {}, SCRIPT_TIMEOUT_MS);
+      return {
+        ...trigger,
+        run: () => {
+          if (closed) return Promise.reject(new HarnessError(`${name}: the test is over, no more restarts`));
+          const restarting = trigger.run();
+          const settled = restarting.catch(() => undefined).finally(() => collecting.delete(settled));
+          collecting.add(settled);
+          return restarting;
+        },
+      };
+    },
   };
 }
 
@@ -197,7 +216,7 @@ if (await requireTool(t, 'docker-registry', 'docker-registry')) {
   t.test('CNCF Distribution 2.8.2 fails and warns on exactly its deviations, and nothing errors', { timeout: 150_000 }, async (t) => {
     const withoutReferrers = { ...ALL_CAPABILITIES, referrers: false };
     const [registry, gc, propertyGc] = await Promise.all([
-      check(t, 'registry', () => ({ skip: ['gc.', 'property.gc'], property: PROPERTIES })),
+      check(t, 'registry', (distribution) => ({ skip: ['gc.', 'property.gc'], property: PROPERTIES, restart: distribution.restart() })),
       check(t, 'gc', (distribution) => ({
         only: ['gc.'],
         capabilities: withoutReferrers,
@@ -211,6 +230,8 @@ if (await requireTool(t, 'docker-registry', 'docker-registry')) {
       })),
     ]);
     assertPinned(t, 'registry run', registry, EXPECTED.registry);
+    const persistence = registry?.results.find((result) => result.id === 'persistence.restart');
+    t.equal(persistence?.status, 'pass', `persistence.restart passes with distribution.sh restart: ${persistence?.message}`);
     assertPinned(t, 'gc run (garbage-collect --delete-untagged)', gc, EXPECTED.gc);
     assertPinned(t, 'property.gc run (garbage-collect)', propertyGc, EXPECTED.propertyGc);
   });
