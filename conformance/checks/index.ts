@@ -9,6 +9,7 @@ import blobs from './blobs.ts';
 import mounts from './mounts.ts';
 import manifests from './manifests.ts';
 import manifestSize from './manifest-size.ts';
+import limits from './limits.ts';
 import kinds from './kinds.ts';
 import referrers from './referrers.ts';
 import tags from './tags.ts';
@@ -26,4 +27,4 @@ import { AUTH_CHECKS, EXPIRY_CHECK } from './auth.ts';
 import type { Check } from './types.ts';
 
 /** The auth checks come early, so that the expiry check, last, finds its token as old as the run. */
-export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...manifestSize, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...addressing, ...contentTypes, ...errorEnvelope, ...persistence, ...gc, ...gcTiming, ...gcRaces, EXPIRY_CHECK];
+export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...manifestSize, ...limits, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...addressing, ...contentTypes, ...errorEnvelope, ...persistence, ...gc, ...gcTiming, ...gcRaces, EXPIRY_CHECK];

@@ -25,7 +25,7 @@ import { defineChecks } from './types.ts';
 
 const MiB = 1024 * 1024;
 /** Just under 4 MiB: "SHOULD expect to be able to support manifest pushes of at least 4 megabytes". */
-const LARGE_MANIFEST_BYTES = 4 * MiB - 4096;
+export const LARGE_MANIFEST_BYTES = 4 * MiB - 4096;
 /** Clearly above the 4 MiB limit zot and Distribution enforce (docs/deviations.md#cncf-distribution-282). */
 const OVERSIZED_MANIFEST_BYTES = 5 * MiB;
 /** Broken-off PUTs announcing 4 MiB each: 80 MiB in all, more manifest memory than a registry holds at once (the reference's is 64 MiB). */
@@ -36,7 +36,7 @@ const SENT_BEFORE_BREAK = 64 * 1024;
 const ATTEMPTS = 5;
 
 /** An image manifest of exactly `size` bytes: a padding annotation fills it up. */
-function manifestOfSize(image: Pick<Image, 'config' | 'layers'>, size: number): Content {
+export function manifestOfSize(image: Pick<Image, 'config' | 'layers'>, size: number): Content {
   const padded = (padding: string): Content => imageManifest(image.config, image.layers, { annotations: { 'org.touchstone.padding': padding } });
   const free = size - padded('').size;
   if (free < 0) throw new HarnessError(`cannot build a manifest of ${size} bytes`);
@@ -47,7 +47,7 @@ function manifestOfSize(image: Pick<Image, 'config' | 'layers'>, size: number): 
  * A failed request of a huge body: the registry closed the connection instead of answering (while
  * the body was still going out), or broke its answer off.
  */
-function closedEarly(error: unknown): boolean {
+export function closedEarly(error: unknown): boolean {
   return error instanceof BrokenResponse || (error instanceof HarnessError && /UND_ERR_SOCKET|other side closed|EPIPE|ECONNRESET/.test(error.message));
 }
 
