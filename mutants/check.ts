@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       }
     };
     const parsed = parseCheckArgs(pass.args) as ParsedCheck;
-    const config = { ...parsed.config, url: pass.target.url, gc: pass.target.gc, restart: pass.target.restart, property: withProperties ? parsed.config.property : undefined };
+    const config = { ...parsed.config, url: pass.target.url, gc: { ...pass.target.gc, races: parsed.config.gc.races === true }, restart: pass.target.restart, property: withProperties ? parsed.config.property : undefined };
     const ordered = firstFor(process.env.TOUCHSTONE_MUTANTS_FILE, checks);
     // Between checks and in a pass's preflight, code counts as start-up (everywhere), except after
     // the main pass's last check, where the property layer follows.

@@ -1,12 +1,13 @@
 /**
  * What `npm run mutants` runs against each mutant and how its command talks to the driver: the
  * check profile (the default profile of `touchstone check` with `--spec-version main`, since the
- * reference registry implements the main branch's additions, and a short property run with a
- * fixed seed so a re-run meets the same command sequences), the marker of the command's verdict
+ * reference registry implements the main branch's additions, the race checks (gc.race.*: pushes
+ * racing collections, which the default profile leaves out for their time), and a short property
+ * run with a fixed seed so a re-run meets the same command sequences), the marker of the command's verdict
  * line, the baseline the dry run records, how the driver turns that line into Stryker's status,
  * and the order in which a mutant's checks run.
  */
-export const PROFILE: readonly string[] = ['--spec-version', 'main', '--no-cleanup', '--runs', '10', '--time-budget', '10', '--seed', '1', '--quiet', '--no-color'];
+export const PROFILE: readonly string[] = ['--spec-version', 'main', '--race-checks', '--no-cleanup', '--runs', '10', '--time-budget', '10', '--seed', '1', '--quiet', '--no-color'];
 
 /** Starts the one line of the command's output the driver reads (Stryker keeps it as statusReason). */
 export const MARK = 'touchstone-mutants:';
