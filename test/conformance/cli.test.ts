@@ -66,7 +66,8 @@ t.test('the official suite\'s categories: when any OCI_TEST_* is set, only those
 t.test('GC, property and output options', async (t) => {
   let p = parsed(['--gc-command', 'true', '--gc-grace', '1.5', '--expect-gc-reclaims', '--runs', '7', '--time-budget', '3', '--seed', '42', '--path', '1:2~AB:C', '--max-commands', '9', '--only', 'tags', '--only', 'property.gc', '--skip', 'tags.list.n']);
   t.same(p.gc, { command: 'true', touchstone: false });
-  t.same(p.config.gc, { graceMs: 1500, expectReclaims: true, reclaimsUntagged: false });
+  t.same(p.config.gc, { graceMs: 1500, expectReclaims: true, reclaimsUntagged: false, races: false });
+  t.equal(parsed(['--race-checks']).config.gc.races, true, '--race-checks turns the race checks on');
   t.match(p.config.property, { runs: 7, timeBudgetMs: 3000, seed: 42, path: '1:2~AB:C', maxCommands: 9 });
   t.equal(p.config.property?.commandLine, 'npx touchstone check --gc-command true --gc-grace 1.5 --expect-gc-reclaims --time-budget 3 --max-commands 9', 'the replay line keeps the flags a replay does not set itself');
   t.same(p.config.only, ['tags', 'property.gc']);
