@@ -11,22 +11,13 @@ import gcRaces from '../../../conformance/checks/gc-races.ts';
 import { ALL_CAPABILITIES, type GcConfig, type GcTrigger } from '../../../conformance/config.ts';
 import type { Result } from '../../../conformance/report/types.ts';
 import { Pins } from '../../../reference/store/pins.ts';
-import { call, startTestRegistry } from '../../helpers/registry.ts';
+import { startTestRegistry } from '../../helpers/registry.ts';
+import { adminTrigger } from '../../helpers/gc.ts';
 import { describeResult, runChecks } from '../../helpers/checks.ts';
 
 const ID = 'gc.race.push-during-collection';
 const GRACE_MS = 3_600_000;
 
-function adminTrigger(url: string, canAdvance = true): GcTrigger {
-  return {
-    canAdvance,
-    description: 'touchstone endpoint',
-    async run(advanceMs) {
-      const reply = await call(url, 'POST', `/_touchstone/gc?advance=${advanceMs / 1000}`);
-      if (reply.status !== 200) throw new Error(`POST /_touchstone/gc answered ${reply.status}`);
-    },
-  };
-}
 
 async function run(t: Test, gc: Partial<GcConfig> = {}, canAdvance = true): Promise<Result | undefined> {
   const registry = await startTestRegistry(t, { gcGraceMs: GRACE_MS });

@@ -13,23 +13,13 @@ import t, { type Test } from 'tap';
 import gcTiming from '../../../conformance/checks/gc-timing.ts';
 import { ALL_CAPABILITIES, type GcConfig, type GcTrigger } from '../../../conformance/config.ts';
 import type { Result } from '../../../conformance/report/types.ts';
-import { call, startTestRegistry } from '../../helpers/registry.ts';
+import { startTestRegistry } from '../../helpers/registry.ts';
+import { adminTrigger } from '../../helpers/gc.ts';
 import { describeResult, runChecks } from '../../helpers/checks.ts';
 
 const ID = 'gc.safety.age-from-arrival';
 const GRACE_MS = 3_600_000;
 
-function adminTrigger(url: string, canAdvance = true, before?: () => Promise<void>): GcTrigger {
-  return {
-    canAdvance,
-    description: 'touchstone endpoint',
-    async run(advanceMs) {
-      await before?.();
-      const reply = await call(url, 'POST', `/_touchstone/gc?advance=${advanceMs / 1000}`);
-      if (reply.status !== 200) throw new Error(`POST /_touchstone/gc answered ${reply.status}`);
-    },
-  };
-}
 
 /** Sets every blob file's modification time back by `ms`: the blobs dated by their bytes. */
 async function dateByBytes(root: string, ms: number): Promise<void> {

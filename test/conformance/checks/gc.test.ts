@@ -14,7 +14,8 @@ import { HarnessError } from '../../../conformance/client/errors.ts';
 import { ALL_CAPABILITIES, type GcConfig, type GcTrigger } from '../../../conformance/config.ts';
 import type { FaultName } from '../../../reference/faults/catalog.ts';
 import type { RegistryOptions } from '../../../reference/registry.ts';
-import { call, startTestRegistry } from '../../helpers/registry.ts';
+import { startTestRegistry } from '../../helpers/registry.ts';
+import { adminTrigger } from '../../helpers/gc.ts';
 import { describeResult, runChecks } from '../../helpers/checks.ts';
 import { errorReply, reply, startTamperProxy, type TamperHook, type TamperRequest, type TamperResponse } from '../../helpers/tamper-proxy.ts';
 import type { Result } from '../../../conformance/report/types.ts';
@@ -26,17 +27,6 @@ const YOUNG = ['gc.safety.young-blob', 'gc.safety.upload-in-progress'];
 const OLD = ALL.filter((id) => !YOUNG.includes(id));
 const GRACE_MS = 3_600_000;
 
-/** The reference's own trigger: its admin endpoint, optionally as if `advanceMs` had passed. */
-function adminTrigger(url: string, canAdvance = true): GcTrigger {
-  return {
-    canAdvance,
-    description: 'touchstone endpoint',
-    async run(advanceMs) {
-      const reply = await call(url, 'POST', `/_touchstone/gc?advance=${advanceMs / 1000}`);
-      if (reply.status !== 200) throw new Error(`POST /_touchstone/gc answered ${reply.status}`);
-    },
-  };
-}
 
 /** A trigger that says it collected and did nothing. */
 const idleTrigger: GcTrigger = { canAdvance: true, description: 'does nothing', run: async () => undefined };
