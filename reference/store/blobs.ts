@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DIGEST_ALGORITHMS } from '../../spec/grammars.ts';
 import { StoreError, isNotFound, isStoreError } from './errors.ts';
+import { TEMP_SUFFIX } from './fs-atomic.ts';
 import { parseDigest, type ParsedDigest } from './digest.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
 import type { Layout } from './layout.ts';
@@ -83,7 +84,7 @@ export class BlobStore {
   async write(name: string, digest: ParsedDigest, content: Uint8Array): Promise<void> {
     const path = this.#layout.blobPath(name, digest);
     await mkdir(dirname(path), { recursive: true });
-    const temp = join(this.#layout.uploadsDir, `.manifest-${randomUUID()}`);
+    const temp = join(this.#layout.repoDir(name), `.manifest-${randomUUID()}${TEMP_SUFFIX}`); // swept only under the repository's lock, which the caller holds
     await writeFile(temp, content, { flush: true });
     await rename(temp, path);
   }

@@ -116,7 +116,7 @@ export class GarbageCollector {
     for (const name of await this.#layout.listRepositories()) {
       report.repositories += 1;
       await this.#collect(name, options.deleteUntagged, cutoff, report);
-      report.temporaryRemoved += await this.#layout.sweepTemporary(name, cutoff);
+      report.temporaryRemoved += await this.#repoLocks.run(name, () => this.#layout.sweepTemporary(name, cutoff)); // a writer's temp file is never old while it holds the lock
     }
     report.uploadsRemoved = await this.#uploads.expireIdle(cutoff);
     return report;

@@ -147,24 +147,30 @@ export class UploadStore {
     });
   }
 
-  /** A whole blob in one request (POST ?digest=): streamed to a temp file, verified, committed. */
+  /**
+   * A whole blob in one request (POST ?digest=): streamed to a temp file, verified, committed. The
+   * temp file's lock is held throughout, so expiry (which never waits) leaves it alone however old.
+   */
   async putWhole(name: string, digest: string, body: Readable): Promise<number> {
     validateName(name);
     const expected = parseDigest(digest);
-    const temp = join(this.#layout.uploadsDir, `.whole-${uuidv4()}`);
+    const id = `.whole-${uuidv4()}`;
+    const temp = join(this.#layout.uploadsDir, id);
     const counter = new HashingCounter(createHash(expected.algorithm), this.#maxBlobBytes);
-    try {
-      await pipeline(body, counter, blobWriter(temp, 'wx'));
-      const actual = finishHash(expected.algorithm, counter.hash as Hash);
-      if (actual !== digest) {
-        throw new StoreError('DIGEST_MISMATCH', `body has digest ${actual}, not ${digest}`, { expected: digest, actual });
+    return this.#locks.run(id, async () => {
+      try {
+        await pipeline(body, counter, blobWriter(temp, 'wx'));
+        const actual = finishHash(expected.algorithm, counter.hash as Hash);
+        if (actual !== digest) {
+          throw new StoreError('DIGEST_MISMATCH', `body has digest ${actual}, not ${digest}`, { expected: digest, actual });
+        }
+        await syncFile(temp);
+        await this.#blobs.commit(name, expected, temp);
+        return counter.bytes;
+      } finally {
+        await unlink(temp).catch(() => undefined);
       }
-      await syncFile(temp);
-      await this.#blobs.commit(name, expected, temp);
-      return counter.bytes;
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
+    });
   }
 
   /** Session directories and stray temp files, with the time of their last write, for GC. */

@@ -414,3 +414,34 @@ t.test('property: after random pushes and deletes, GC keeps exactly what is reac
   t.ok(totals.manifestsRemoved >= 3, `${totals.manifestsRemoved} untagged manifests collected over all seeds`);
   t.ok(totals.blobsRemoved >= 10, `${totals.blobsRemoved} blobs collected over all seeds`);
 });
+
+t.test('a collection never sweeps the index.json a push is writing, even as if years had passed', async (t) => {
+  // A temporary file (index.json's, a manifest's, a single POST's blob) is old to a collection whose
+  // clock is ahead (the reference's advanced trigger), or with no grace period: swept while its
+  // writer was at work, it vanished before its rename and the push failed (500). Tags and blobs
+  // pushed back to back while collections run back to back.
+  const { store } = await openTestStore(t);
+  const image = await putImage(store, R, 'first', buildImage('tmp-sweep'));
+  let pushing = true;
+  const collections = (async () => {
+    let runs = 0;
+    while (pushing && runs < 2000) {
+      await store.collectGarbage(EAGER);
+      runs += 1;
+    }
+    return runs;
+  })();
+  const failures: string[] = [];
+  await Promise.all(Array.from({ length: 4 }, async (_, lane) => {
+    for (let i = 0; i < 60; i += 1) {
+      await store.manifests.put(R, `t${lane}-${i}`, OCI_MANIFEST, image.manifest.bytes).catch((error: Error) => failures.push(error.message));
+      // A blob in one request meanwhile: its temp file is as old as the clock ahead says, and in use.
+      const blob = layer(`whole ${lane} ${i}`);
+      await store.uploads.putWhole(R, blob.digest, body(blob.bytes)).catch((error: Error) => failures.push(error.message));
+    }
+  }));
+  pushing = false;
+  t.ok((await collections) > 0, 'collections ran during the pushes');
+  t.same(failures, [], 'every push of a tag and of a blob succeeded');
+  t.equal((await store.manifests.tags(R)).length, 241, 'every tag is there');
+});
