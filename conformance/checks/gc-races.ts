@@ -5,7 +5,7 @@
  * deletes the rest. A push whose check lands between the collection's listing and its deletes
  * must either keep its blobs (the registry holds them for the push) or be refused with
  * MANIFEST_BLOB_UNKNOWN (§Pushing Manifests: the registry "MUST" answer that when a referenced
- * blob is missing, and the client uploads it again); a 201 for a manifest whose blob the
+ * blob is missing, and the client uploads it again), and then one of its blobs is indeed gone; a 201 for a manifest whose blob the
  * collection then deletes serves an image that cannot be pulled (end-2, end-3). The window is as
  * long as the collection's pass over the repository, so the check fills the repository with many
  * small unreferenced blobs and pushes manifests from several lanes while a collection past the
@@ -73,6 +73,7 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
   const fillers = Array.from({ length: FILLERS }, () => randomBlob(16));
   await inLanes([config, ...images.map((image) => image.layer), ...fillers], (blob) => upload(ctx, repo, blob));
   const pushed: (Image & { tag: string })[] = [];
+  const refusedImages: Image[] = [];
   let refused = 0;
   let collecting: Promise<void> | undefined;
   let collected = false;
@@ -86,6 +87,7 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
       expectStatus(reply, [400, 404], `PUT a manifest of ${repo} while a collection runs`);
       expectCodeIfJson(reply, ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'], `PUT a manifest of ${repo} while a collection runs`);
       refused += 1;
+      refusedImages.push(image);
     }
     // The collection starts once every lane has pushed: the rest of the pushes overlap it.
     if (collecting === undefined && pushed.length + refused >= LANES) {
@@ -105,6 +107,13 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
         throw new CheckFailure(`${label}: manifest ${repo}:${image.tag} was answered 201 while a collection ran and is still served, but its ${blob === image.config ? 'config' : 'layer'} ${blob.digest} is gone: the collection deleted a blob the push had checked`, got.exchange);
       }
       expectStatus(got, [200], `${label}: HEAD a blob of manifest ${repo}:${image.tag}`);
+    }
+  }
+  // A refusal says a blob is unknown: after the collection, one of them must indeed be gone.
+  for (const image of refusedImages) {
+    const heads = await Promise.all([image.config, image.layer].map((blob) => ctx.request('HEAD', `/v2/${repo}/blobs/${blob.digest}`)));
+    if (heads.every((reply) => reply.status === 200)) {
+      throw new CheckFailure(`${label}: a manifest of ${repo} was refused while a collection ran as if a blob it references were unknown, yet both its config and its layer are still there after the collection`, heads[1]?.exchange);
     }
   }
   return { pushed: pushed.length, refused };
