@@ -5,8 +5,7 @@
  * passed, so the suite checks both GC safety and reclaims in seconds. It pages tags/list at 10
  * tags, fewer than the tags checks push, so the answer to a list asked without n carries a Link
  * (end-8b) and the suite follows it: a registry's own paging is exercised on every run; likewise
- * it keeps the running hashes of fewer upload sessions than one check feeds at once, and few
- * parsed manifests. Its restart (persistence.restart) closes it and starts it again on the same
+ * it keeps the running hashes of fewer upload sessions than one check feeds at once. Its restart (persistence.restart) closes it and starts it again on the same
  * store, host and port, so the suite's client keeps its URL; a start that fails rejects, which the
  * check reports. This
  * module sits outside both halves: it is the one place that joins them.
@@ -35,12 +34,6 @@ const EMBEDDED_TAGS_PAGE = 10;
  * registry hashes the session's file instead, a path every run then exercises.
  */
 const EMBEDDED_RUNNING_HASHES = 8;
-/**
- * Descriptors' worth of parsed manifests the embedded registry keeps: a handful of manifests, far
- * fewer than a run pushes, so listing referrers, deleting a blob and collecting garbage read most
- * manifests back from disk, a path every run then exercises (a restarted registry starts so).
- */
-const EMBEDDED_SUMMARY_DESCRIPTORS = 16;
 
 /** What else differs from the registry `npm start` checks: deletes disabled (npm run mutants' no-delete pass). */
 export interface EmbeddedOptions {
@@ -56,7 +49,6 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = [], 
     autoMount: true,
     tagsPageSize: EMBEDDED_TAGS_PAGE,
     runningHashes: EMBEDDED_RUNNING_HASHES,
-    summaryDescriptors: EMBEDDED_SUMMARY_DESCRIPTORS,
     log: () => undefined,
     faults,
     ...(options.deletes === undefined ? {} : { deletes: options.deletes }),
