@@ -107,6 +107,9 @@ export function redactedUrl(raw: string): string | undefined {
 
 /** Answers or lets through one request; true when the registry should handle it. */
 async function authorize(auth: Auth, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  // A target that is no URL path (`//host:99999/…`) addresses nothing: the registry's router
+  // refuses it with 400 before any handler runs (RFC 9112 §3.2), so there is nothing to authorize.
+  if (!URL.canParse(req.url ?? '/', 'http://registry.invalid')) return true;
   const url = new URL(req.url ?? '/', 'http://registry.invalid');
   const redacted = redactedUrl(req.url ?? '/');
   if (redacted !== undefined) req.url = redacted;

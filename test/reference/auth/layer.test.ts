@@ -124,3 +124,13 @@ t.test('a layer failure is a 500, never a crash', async (t) => {
   t.equal(reply.status, 500);
   t.equal((await call(base, 'GET', '/v2/')).status, 500, 'and the server goes on');
 });
+
+t.test('a target that is no URL path goes to the registry, whose router refuses it (400), never a 500 from the layer', async (t) => {
+  for (const mode of ['htpasswd', 'token'] as const) {
+    const base = await layered(t, { mode });
+    const target = '//registry.invalid:99999/v2/team/app/tags/list';
+    const reply = await call(base, 'GET', target);
+    t.equal(reply.status, 200, `${mode}: the stand-in answered (${reply.body.toString().slice(0, 200)})`);
+    t.equal(reply.json<Seen>().url, target, `${mode}: the target reached the registry as sent`);
+  }
+});
