@@ -63,8 +63,8 @@ t.test('a GC fault: the GC checks run through the registry\'s own trigger', asyn
   const { lessons: l, logs } = await lessons(t);
   l.set('gc-no-grace', true);
   const run = await l.run('gc-no-grace');
-  t.same(run.results.map((r) => r.id).sort(), ['gc.safety.upload-in-progress', 'gc.safety.young-blob']);
-  t.ok(run.results.every((r) => r.status === 'fail'), 'both fail');
+  t.same(run.results.map((r) => r.id).sort(), ['gc.safety.age-from-arrival', 'gc.safety.upload-in-progress', 'gc.safety.young-blob']);
+  t.ok(run.results.every((r) => r.status === 'fail'), 'all three fail');
   t.ok(logs.some((entry) => entry.method === 'POST' && entry.path.startsWith('/_touchstone/gc')), 'collections went through POST /_touchstone/gc');
 });
 
