@@ -19,6 +19,7 @@ import { expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
 import { advanceFor } from '../model/collect.ts';
+import { inParallel } from '../model/probe.ts';
 import type { CheckContext } from './context.ts';
 import { collection, gcRule, seconds, triggerOf } from './gc.ts';
 import { defineChecks } from './types.ts';
@@ -27,8 +28,8 @@ import { defineChecks } from './types.ts';
 const FILLERS = 600;
 /** Images (one layer each, one config for all) whose manifests are pushed until the collection ends. */
 const IMAGES = 400;
-/** Uploads in flight at once. */
-const LANES = 8;
+/** Pushes answered before the collection starts. */
+const PUSHES_BEFORE_COLLECTION = 8;
 /** Pushes in flight at once: a push waiting for the repository the collection holds leaves the others going. */
 const PUSH_LANES = 24;
 /** Each push lane waits up to this long before each push, so pushes arrive all through the collection. */
@@ -40,14 +41,6 @@ interface Image {
   readonly config: Content;
   readonly layer: Content;
   readonly manifest: Content;
-}
-
-/** Runs `work` over `items` from `lanes` lanes. */
-async function inLanes<T>(items: readonly T[], work: (item: T) => Promise<void>, lanes = LANES): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
-  }));
 }
 
 /** A blob in one POST ?digest= (end-4b), or a session when the registry answers 202 to that. */
@@ -71,13 +64,13 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
     return { config, layer, manifest: imageManifest(config, [layer]) };
   });
   const fillers = Array.from({ length: FILLERS }, () => randomBlob(16));
-  await inLanes([config, ...images.map((image) => image.layer), ...fillers], (blob) => upload(ctx, repo, blob));
+  await inParallel([config, ...images.map((image) => image.layer), ...fillers], (blob) => upload(ctx, repo, blob));
   const pushed: (Image & { tag: string })[] = [];
   const refusedImages: Image[] = [];
   let refused = 0;
   let collecting: Promise<void> | undefined;
   let collected = false;
-  await inLanes(images.map((image, i) => ({ ...image, tag: `race-${i}` })), async (image) => {
+  await inParallel(images.map((image, i) => ({ ...image, tag: `race-${i}` })), async (image) => {
     if (collected) return; // the rest are not needed: the collection is over
     await sleep(Math.random() * JITTER_MS);
     const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${image.tag}`, { body: image.manifest.bytes, headers: { 'Content-Type': image.manifest.mediaType } });
@@ -89,8 +82,8 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
       refused += 1;
       refusedImages.push(image);
     }
-    // The collection starts once every lane has pushed: the rest of the pushes overlap it.
-    if (collecting === undefined && pushed.length + refused >= LANES) {
+    // The collection starts once the first pushes are in: the rest of the pushes overlap it.
+    if (collecting === undefined && pushed.length + refused >= PUSHES_BEFORE_COLLECTION) {
       collecting = run().finally(() => {
         collected = true;
       });

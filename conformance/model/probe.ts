@@ -18,10 +18,10 @@ import type { World } from './world.ts';
 
 const PARALLEL = 8;
 
-/** Runs `work` over `items`, at most PARALLEL at a time. */
-export async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items`, at most `parallel` (PARALLEL by default) at a time. */
+export async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>, parallel = PARALLEL): Promise<void> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(PARALLEL, items.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(parallel, items.length) }, async () => {
     while (next < items.length) {
       const item = items[next] as T;
       next += 1;
