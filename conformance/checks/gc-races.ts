@@ -9,7 +9,10 @@
  * collection then deletes serves an image that cannot be pulled (end-2, end-3). The window is as
  * long as the collection's pass over the repository, so the check fills the repository with many
  * small unreferenced blobs and pushes manifests from several lanes while a collection past the
- * grace period runs; every manifest answered 201 must then be pullable with all its blobs. It
+ * grace period runs; every manifest answered 201 must then be pullable with all its blobs. Each
+ * push is followed, while in flight, by a decoy: a manifest sharing its layer and referencing a
+ * blob never uploaded, refused (MANIFEST_BLOB_UNKNOWN); whatever the registry held for the decoy
+ * it lets go then, and a registry that lets go of what it holds for the push too loses the layer. It
  * runs with --race-checks (tens of seconds of pushes), and needs a trigger that can collect past
  * the grace period and a registry declared to reclaim (--expect-gc-reclaims).
  */
@@ -36,15 +39,19 @@ const PUSH_LANES = 24;
 const JITTER_MS = 400;
 /** Collections, each over a fresh repository: a race is a matter of chance, so it gets several. */
 const ROUNDS = 3;
+/** A decoy follows its image's push by this long: it lands while that push is still in flight. */
+const DECOY_DELAY_MS = 2;
 
 interface Image {
   readonly config: Content;
   readonly layer: Content;
   readonly manifest: Content;
+  /** References the image's layer and a blob never uploaded: always refused, it shares the layer with the push. */
+  readonly decoy: Content;
 }
 
 /** A blob in one POST ?digest= (end-4b), or a session when the registry answers 202 to that. */
-async function upload(ctx: CheckContext, repo: string, blob: Content): Promise<void> {
+export async function upload(ctx: CheckContext, repo: string, blob: Content): Promise<void> {
   const reply = await ctx.request('POST', `/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { body: blob.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
   if (reply.status === 202) {
     const location = reply.header('location');
@@ -61,7 +68,7 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
   const config = imageConfig(`race ${repo}`);
   const images: Image[] = Array.from({ length: IMAGES }, () => {
     const layer = randomBlob(32);
-    return { config, layer, manifest: imageManifest(config, [layer]) };
+    return { config, layer, manifest: imageManifest(config, [layer]), decoy: imageManifest(config, [layer, randomBlob(48)]) };
   });
   const fillers = Array.from({ length: FILLERS }, () => randomBlob(16));
   await inParallel([config, ...images.map((image) => image.layer), ...fillers], (blob) => upload(ctx, repo, blob));
@@ -73,7 +80,14 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
   await inParallel(images.map((image, i) => ({ ...image, tag: `race-${i}` })), async (image) => {
     if (collected) return; // the rest are not needed: the collection is over
     await sleep(Math.random() * JITTER_MS);
-    const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${image.tag}`, { body: image.manifest.bytes, headers: { 'Content-Type': image.manifest.mediaType } });
+    // While the push is in flight, a manifest sharing its layer is refused: whatever the registry
+    // held for the decoy it lets go, and what it holds for the push must stay held.
+    const [reply, decoy] = await Promise.all([
+      ctx.request('PUT', `/v2/${repo}/manifests/${image.tag}`, { body: image.manifest.bytes, headers: { 'Content-Type': image.manifest.mediaType } }),
+      sleep(DECOY_DELAY_MS).then(() => ctx.request('PUT', `/v2/${repo}/manifests/${image.decoy.digest}`, { body: image.decoy.bytes, headers: { 'Content-Type': image.decoy.mediaType } })),
+    ]);
+    expectStatus(decoy, [400, 404], `PUT a manifest of ${repo} that references a blob never uploaded, while a collection runs`);
+    expectCodeIfJson(decoy, ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'], `PUT a manifest of ${repo} that references a blob never uploaded`);
     if (reply.status === 201) pushed.push(image);
     else {
       // A blob the collection took first: refused, as a missing blob is (the client uploads it again).

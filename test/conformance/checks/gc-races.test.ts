@@ -58,6 +58,22 @@ t.test('a collection that claims pinned blobs fails it', async (t) => {
   t.match(result?.message, /is gone: the collection deleted a blob the push had checked/);
 });
 
+t.test('pins that are not counted (the first release of a blob held twice unpins it) fail it', async (t) => {
+  // Pins kept as a set, as the mutants of pins.ts:24 and :33-34 keep them: a refused push that
+  // shares a layer with a push in flight unpins that layer for it.
+  const pinned = new Map<string, Set<string>>();
+  const set = (name: string): Set<string> => pinned.get(name) ?? pinned.set(name, new Set()).get(name)!;
+  breakPins(t, 'hold', () => function (this: Pins, name: string, digests: Iterable<string>) {
+    const mine = [...digests];
+    mine.forEach((digest) => set(name).add(digest));
+    return { claimed: [], release: () => mine.forEach((digest) => set(name).delete(digest)) };
+  });
+  breakPins(t, 'claim', () => (name: string, digest: string) => !set(name).has(digest));
+  const result = await run(t);
+  t.equal(result?.status, 'fail', result?.message ?? '');
+  t.match(result?.message, /is gone: the collection deleted a blob the push had checked/);
+});
+
 t.test('it skips without --race-checks, without declared reclaims, or when the trigger cannot age what it pushed', async (t) => {
   for (const [gc, canAdvance, reason] of [
     [{ races: false }, true, /race checks run with --race-checks/],
