@@ -40,7 +40,7 @@ async function uploadedNotClosed(ctx: CheckContext, repo: string, blob: Content)
 }
 
 /** POST ?mount=&from=; true for 201 (mounted), false for 202 (the registry would not: its session is cancelled). */
-async function mount(ctx: CheckContext, from: string, to: string, blob: Content): Promise<boolean> {
+export async function mount(ctx: CheckContext, from: string, to: string, blob: Content): Promise<boolean> {
   const reply = await ctx.request('POST', `/v2/${to}/blobs/uploads/?mount=${blob.digest}&from=${from}`, { headers: { 'Content-Length': '0' } });
   expectStatus(reply, [201, 202], `POST ?mount=${blob.digest}&from=${from} to ${to}`);
   if (reply.status === 202) {
