@@ -77,7 +77,7 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
   let refused = 0;
   let collecting: Promise<void> | undefined;
   let collected = false;
-  await inParallel(images.map((image, i) => ({ ...image, tag: `race-${i}` })), async (image) => {
+  const pushing = inParallel(images.map((image, i) => ({ ...image, tag: `race-${i}` })), async (image) => {
     if (collected) return; // the rest are not needed: the collection is over
     await sleep(Math.random() * JITTER_MS);
     // While the push is in flight, a manifest sharing its layer is refused: whatever the registry
@@ -97,12 +97,20 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
       refusedImages.push(image);
     }
     // The collection starts once the first pushes are in: the rest of the pushes overlap it.
-    if (collecting === undefined && pushed.length + refused >= PUSHES_BEFORE_COLLECTION) {
+    if (collecting === undefined && !collected && pushed.length + refused >= PUSHES_BEFORE_COLLECTION) {
       collecting = run().finally(() => {
         collected = true;
       });
     }
   }, PUSH_LANES);
+  try {
+    await pushing;
+  } finally {
+    // A failed push stops the other lanes; the collection it may have started ends before the
+    // verdict (a registry that collects offline is down meanwhile, and the next check needs it).
+    collected = true;
+    await collecting?.catch(() => undefined);
+  }
   await collecting;
   for (const image of pushed) {
     const manifest = await ctx.request('GET', `/v2/${repo}/manifests/${image.tag}`, { headers: ACCEPT_MANIFESTS });
