@@ -42,7 +42,7 @@ export interface GcConfig {
   readonly expectReclaims: boolean;
   /** With expectReclaims: the registry also collects untagged manifests. */
   readonly reclaimsUntagged: boolean;
-  /** Also race manifest pushes against collections (gc.race.*: tens of seconds; --race-checks). */
+  /** Also race manifest pushes and pulls, blob uploads and mounts against collections (gc.race.*: tens of seconds; --race-checks). */
   readonly races?: boolean;
 }
 

@@ -56,7 +56,7 @@ const AREAS: readonly (readonly [RegExp, readonly string[]])[] = [
   [/http\/tags\.ts$/, ['tags']],
   [/referrers\.ts$/, ['referrers']],
   [/http\/catalog\.ts$/, ['catalog']],
-  [/manifests\.ts$|manifest-format\.ts$/, ['manifests', 'deletes', 'referrers', 'tags']],
+  [/manifests\.ts$|manifest-format\.ts$/, ['manifests', 'deletes', 'referrers', 'tags', 'gc.race.pull']],
   [/base\.ts$/, ['base']],
   [/admin\.ts$|gc\.ts$|pins\.ts$/, ['gc']],
   [/image-store\.ts$/, ['blobs.mount', 'deletes', 'gc']],

@@ -1,0 +1,189 @@
+/**
+ * Manifest pulls racing a collection (docs/gc.md#locking, docs/gc.md#untagged-manifests). A pull
+ * looks the manifest up, then reads its bytes; a collection that reclaims untagged manifests drops
+ * them from the repository, then deletes their bytes. A pull that looked a manifest up just before
+ * the drop and reads it just after the delete must still get a truthful answer: the manifest with
+ * exactly its bytes (200), or not found (404, MANIFEST_UNKNOWN when the body is the JSON envelope:
+ * §Pulling manifests, end-3), never a 5xx nor other bytes. The window is a few file operations
+ * wide, so the check widens it. In a fresh repository one tagged image keeps the config and layer
+ * every other manifest shares, and gets 3000 tags of 100 characters (pushed 120 at a time with
+ * ?tag=, when the registry takes it: end-7b), so that a lookup takes long where a registry keeps a
+ * repository's tags in one file, as the reference registry does. Then, ten times, one untagged
+ * manifest is pushed by digest (all the next collection deletes), 8 lanes GET (and now and then
+ * HEAD) it in tight loops, and a collection past the grace period runs; after it the manifest must
+ * be gone (the run declares that the registry reclaims untagged manifests), or nothing raced. It
+ * runs with --race-checks, and needs a trigger that can collect past the grace period. A registry
+ * that answers no request while it collects (an offline collection, as CNCF Distribution's
+ * garbage-collect) is never raced: the check skips saying so.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckFailure, HarnessError } from '../client/errors.ts';
+import { expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
+import { ACCEPT_MANIFESTS, headerValues } from '../client/headers.ts';
+import type { Reply } from '../client/registry-client.ts';
+import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
+import { advanceFor } from '../model/collect.ts';
+import { inParallel } from '../model/probe.ts';
+import type { CheckContext } from './context.ts';
+import { collection, gcRule, seconds, triggerOf } from './gc.ts';
+import { defineChecks } from './types.ts';
+
+/** Tags on the anchor image, pushed TAGS_PER_PUSH at a time with ?tag=; each TAG_LENGTH characters. */
+const TAGS = 3000;
+const TAGS_PER_PUSH = 120;
+const TAG_LENGTH = 100;
+/** Collections, each deleting one untagged manifest: a race is a matter of chance, so it gets several. */
+const COLLECTIONS = 10;
+/** Untagged manifests pushed before each collection: all it deletes. */
+const UNTAGGED = 1;
+/** Pulls in flight at once. */
+const LANES = 8;
+/** Every this many requests a lane sends HEAD instead of GET. */
+const HEAD_EVERY = 8;
+/** Pulls of the current untagged manifests answered before each collection starts. */
+const PULLS_BEFORE_COLLECTION = LANES;
+/** Requests per lane at most, and the longest the lanes pull: the loops are bounded even if a collection never ends. */
+const MAX_PULLS_PER_LANE = 20_000;
+const MAX_PULLING_MS = 120_000;
+/** After a refused connection (an offline collection), a lane waits this long before it tries again. */
+const RETRY_MS = 50;
+
+interface Race {
+  /** Which collection the pulls race, for the failure message. */
+  label: string;
+  /** The untagged manifests the lanes pull; the next collection deletes them. */
+  targets: readonly Content[];
+  /** Pulls of the current targets answered since they were set. */
+  answered: number;
+  collecting: boolean;
+  stop: boolean;
+  failure: unknown;
+  ok: number;
+  gone: number;
+  unanswered: number;
+}
+
+/** What a pull of `manifest` may answer while a collection runs: the manifest, or not found. */
+function judge(reply: Reply, method: 'GET' | 'HEAD', manifest: Content, what: string): 'ok' | 'gone' {
+  expectStatus(reply, [200, 404], what);
+  if (reply.status === 404) {
+    expectCodeIfJson(reply, ['MANIFEST_UNKNOWN'], what);
+    return 'gone';
+  }
+  if (method === 'GET') expectBody(reply, manifest.bytes, what);
+  expectDigestHeaderIfPresent(reply, manifest.bytes, what);
+  expectLengthIfPresent(reply, manifest.size, what);
+  const type = reply.header('content-type')?.split(';')[0]?.trim();
+  if (type !== undefined && type !== manifest.mediaType) {
+    throw new CheckFailure(`${what}: Content-Type ${JSON.stringify(type)}, the manifest was pushed as ${manifest.mediaType}`, reply.exchange);
+  }
+  return 'ok';
+}
+
+/** Thousands of tags on the anchor, with ?tag= while the registry answers OCI-Tag for them; how many it took. */
+async function padWithTags(ctx: CheckContext, repo: string, anchor: Content): Promise<number> {
+  let tagged = 0;
+  for (let start = 0; start < TAGS; start += TAGS_PER_PUSH) {
+    const tags = Array.from({ length: Math.min(TAGS_PER_PUSH, TAGS - start) }, (_, i) => `keep-${start + i}-`.padEnd(TAG_LENGTH, 'x'));
+    const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${anchor.digest}?${tags.map((tag) => `tag=${tag}`).join('&')}`, { body: anchor.bytes, headers: { 'Content-Type': anchor.mediaType } });
+    // ?tag= is optional (end-7b: "MAY"): a registry without it gets a small repository, and a narrower window.
+    if (reply.status !== 201 || headerValues(reply, 'oci-tag').length !== tags.length) break;
+    tagged += tags.length;
+  }
+  return tagged;
+}
+
+/** One lane: pulls the current targets by digest until told to stop. */
+async function lane(ctx: CheckContext, repo: string, race: Race, index: number, deadline: number): Promise<void> {
+  for (let n = 0; n < MAX_PULLS_PER_LANE && !race.stop && Date.now() < deadline; n += 1) {
+    const { targets } = race;
+    const manifest = targets[(index + n) % targets.length];
+    if (manifest === undefined) {
+      await sleep(1);
+      continue;
+    }
+    const method = (index + n) % HEAD_EVERY === 0 ? 'HEAD' : 'GET';
+    const what = `${race.label}: ${method} ${repo}@${manifest.digest} (untagged) while a collection deletes it`;
+    try {
+      const reply = await ctx.request(method, `/v2/${repo}/manifests/${manifest.digest}`, { headers: ACCEPT_MANIFESTS });
+      race[judge(reply, method, manifest, what)] += 1;
+      if (targets === race.targets) race.answered += 1;
+    } catch (error) {
+      if (error instanceof HarnessError && race.collecting) {
+        // Nothing answered while the registry collects: an offline collection, not a race.
+        race.unanswered += 1;
+        await sleep(RETRY_MS);
+        continue;
+      }
+      race.failure ??= error;
+      race.stop = true;
+    }
+  }
+}
+
+/** Waits (bounded) until the lanes answered enough pulls of the current targets, or stopped. */
+async function warmedUp(race: Race, deadline: number): Promise<void> {
+  while (!race.stop && race.answered < PULLS_BEFORE_COLLECTION && Date.now() < deadline) await sleep(2);
+}
+
+export default defineChecks([
+  {
+    id: 'gc.race.pull-during-collection',
+    title: `A manifest pulled while a collection deletes it answers 200 with its bytes or 404 MANIFEST_UNKNOWN, never an error (${COLLECTIONS} collections)`,
+    spec: `${gcRule('locking')}; ${gcRule('untagged-manifests')}; §Pulling manifests (end-3: "MUST provide the expected manifest"; "If the manifest is not found in the repository, the response code MUST be 404")`,
+    level: 'MUST',
+    async run(ctx) {
+      if (ctx.config.gc.races !== true) ctx.skip('race checks run with --race-checks (tens of seconds of pushes)');
+      const trigger = triggerOf(ctx);
+      const { gc } = ctx.config;
+      if (!gc.expectReclaims) ctx.skip('the run does not declare that the registry reclaims garbage (--expect-gc-reclaims): nothing is deleted to race with');
+      if (!gc.reclaimsUntagged) ctx.skip('the run does not declare that the registry reclaims untagged manifests (--gc-reclaims-untagged): no manifest is deleted under the pulls');
+      if (!trigger.canAdvance && gc.graceMs > 0) ctx.skip(`the registry's grace period is ${seconds(gc.graceMs)} and its GC trigger cannot pretend time passed: nothing the check pushes is old enough to collect`);
+      const advanceMs = trigger.canAdvance ? advanceFor(gc) : 0;
+      const collect = collection(trigger, advanceMs, '');
+
+      const repo = ctx.repo('gc-race-pull');
+      const config = imageConfig(`race ${repo}`);
+      const layer = randomBlob(32);
+      const anchor = imageManifest(config, [layer]);
+      await ctx.pushImage(repo, 'anchor', config, [layer], anchor);
+      const tags = await padWithTags(ctx, repo, anchor);
+
+      const race: Race = { label: '', targets: [], answered: 0, collecting: false, stop: false, failure: undefined, ok: 0, gone: 0, unanswered: 0 };
+      const deadline = Date.now() + MAX_PULLING_MS;
+      for (let round = 1; round <= COLLECTIONS; round += 1) {
+        const label = `collection ${round} of ${COLLECTIONS}`;
+        const untagged = Array.from({ length: UNTAGGED }, (_, i) => imageManifest(config, [layer], { annotations: { 'org.touchstone.race': `${round}.${i}` } }));
+        for (const manifest of untagged) await ctx.pushManifest(repo, manifest.digest, manifest);
+        Object.assign(race, { label, targets: untagged, answered: 0, collecting: false, stop: false });
+        const pulling = inParallel(Array.from({ length: LANES }, (_, i) => i), (i) => lane(ctx, repo, race, i, deadline), LANES);
+        let collected: unknown;
+        try {
+          await warmedUp(race, deadline);
+          race.collecting = true;
+          collected = await collect.run().then(() => undefined, (error: unknown) => error);
+        } finally {
+          // The lanes stop whatever happened: the check leaves nothing running.
+          race.stop = true;
+          await pulling;
+        }
+        if (race.failure !== undefined) throw race.failure;
+        if (collected !== undefined) throw collected;
+        if (race.unanswered > 0) break;
+        for (const manifest of untagged) {
+          const reply = await ctx.request('GET', `/v2/${repo}/manifests/${manifest.digest}`, { headers: ACCEPT_MANIFESTS });
+          if (reply.status === 200) {
+            throw new CheckFailure(`${label}: untagged manifest ${repo}@${manifest.digest}, older than the grace period and reachable from nothing, is still served after the collection although the run declares that the registry reclaims untagged manifests: no pull raced its deletion`, reply.exchange);
+          }
+          expectStatus(reply, [404], `${label}: GET ${repo}@${manifest.digest} (untagged) after the collection`);
+        }
+      }
+      if (race.unanswered > 0) {
+        ctx.skip(`the registry answered no request while it collected (${race.unanswered} pulls unanswered, ${race.ok} served and ${race.gone} not found, none wrong): an offline collection, which no pull can race (docs/gc.md#locking)`);
+      }
+      const anchored = await ctx.request('GET', `/v2/${repo}/manifests/anchor`, { headers: ACCEPT_MANIFESTS });
+      expectStatus(anchored, [200], `GET ${repo}:anchor (tagged) after the collections`);
+      return `${COLLECTIONS} collections${advanceMs > 0 ? ` as if ${seconds(advanceMs)} had passed` : ''} in a repository of ${tags + 1} tags, each deleting ${UNTAGGED} untagged manifest${UNTAGGED === 1 ? '' : 's'} pulled from ${LANES} lanes: ${race.ok} pulls served whole, ${race.gone} not found, none wrong; all gone after`;
+    },
+  },
+]);
