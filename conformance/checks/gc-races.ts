@@ -12,7 +12,9 @@
  * grace period runs; every manifest answered 201 must then be pullable with all its blobs. Each
  * push is followed, while in flight, by a decoy: a manifest sharing its layer and referencing a
  * blob never uploaded, refused (MANIFEST_BLOB_UNKNOWN); whatever the registry held for the decoy
- * it lets go then, and a registry that lets go of what it holds for the push too loses the layer. It
+ * it lets go then, and a registry that lets go of what it holds for the push too loses the layer.
+ * Four more lanes push indexes of an image already pushed: pushes that reference no blob, coming
+ * and going among the others, must not make the registry forget what those others hold. It
  * runs with --race-checks (tens of seconds of pushes), and needs a trigger that can collect past
  * the grace period and a registry declared to reclaim (--expect-gc-reclaims).
  */
@@ -20,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure } from '../client/errors.ts';
 import { expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
-import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
+import { imageConfig, imageIndex, imageManifest, randomBlob, type Content } from '../content.ts';
 import { advanceFor } from '../model/collect.ts';
 import { inParallel } from '../model/probe.ts';
 import type { CheckContext } from './context.ts';
@@ -39,6 +41,9 @@ const PUSH_LANES = 24;
 const JITTER_MS = 400;
 /** Collections, each over a fresh repository: a race is a matter of chance, so it gets several. */
 const ROUNDS = 3;
+/** Indexes (each of one image already pushed) pushed until the collection ends, from lanes of their own. */
+const INDEXES = 400;
+const INDEX_LANES = 4;
 /** A decoy follows its image's push by this long: it lands while that push is still in flight. */
 const DECOY_DELAY_MS = 2;
 
@@ -103,8 +108,18 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
       });
     }
   }, PUSH_LANES);
+  // Indexes of an image already pushed, from lanes of their own: a push that references no blob
+  // comes and goes among the others, and must not make the registry forget what they hold.
+  const indexing = inParallel(Array.from({ length: INDEXES }, (_, i) => i), async (i) => {
+    for (let waited = 0; pushed.length === 0 && !collected && waited < JITTER_MS * 10; waited += 5) await sleep(5);
+    const child = pushed[0];
+    if (collected || child === undefined) return;
+    const index = imageIndex([child.manifest], { annotations: { 'org.touchstone.race': `${repo} ${i}` } });
+    const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${index.digest}`, { body: index.bytes, headers: { 'Content-Type': index.mediaType } });
+    expectStatus(reply, [201], `PUT an index of ${repo} whose child ${child.tag} is tagged, while a collection runs`);
+  }, INDEX_LANES);
   try {
-    await pushing;
+    await Promise.all([pushing, indexing]);
   } finally {
     // A failed push stops the other lanes; the collection it may have started ends before the
     // verdict (a registry that collects offline is down meanwhile, and the next check needs it).

@@ -74,6 +74,34 @@ t.test('pins that are not counted (the first release of a blob held twice unpins
   t.match(result?.message, /is gone: the collection deleted a blob the push had checked/);
 });
 
+t.test('a release that drops a newer map of pins fails it', async (t) => {
+  // Pins kept per repository in a map that a release drops whenever its own map is empty, even
+  // when a newer map replaced it (the mutant of pins.ts:37): an index push, which pins nothing,
+  // holds an old map while pushes that came after it pin in a new one, and its release drops those.
+  const held = new Map<string, Map<string, number>>();
+  breakPins(t, 'hold', () => function (this: Pins, name: string, digests: Iterable<string>) {
+    const counts = held.get(name) ?? new Map<string, number>();
+    held.set(name, counts);
+    const mine = [...new Set(digests)];
+    mine.forEach((digest) => counts.set(digest, (counts.get(digest) ?? 0) + 1));
+    return {
+      claimed: [],
+      release: () => {
+        for (const digest of mine) {
+          const left = (counts.get(digest) ?? 1) - 1;
+          if (left > 0) counts.set(digest, left);
+          else counts.delete(digest);
+        }
+        if (counts.size === 0) held.delete(name);
+      },
+    };
+  });
+  breakPins(t, 'claim', () => (name: string, digest: string) => !held.get(name)?.has(digest));
+  const result = await run(t);
+  t.equal(result?.status, 'fail', result?.message ?? '');
+  t.match(result?.message, /is gone: the collection deleted a blob the push had checked/);
+});
+
 t.test('it skips without --race-checks, without declared reclaims, or when the trigger cannot age what it pushed', async (t) => {
   for (const [gc, canAdvance, reason] of [
     [{ races: false }, true, /race checks run with --race-checks/],
