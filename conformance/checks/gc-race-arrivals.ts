@@ -17,8 +17,8 @@ import { expectBody, expectStatus } from '../client/expect.ts';
 import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
 import { inParallel } from '../model/probe.ts';
 import type { CheckContext } from './context.ts';
-import { collection, gcRule, seconds, triggerOf } from './gc.ts';
-import { upload } from './gc-races.ts';
+import { collection, gcRule, seconds } from './gc.ts';
+import { raceTrigger, upload } from './gc-races.ts';
 import { mount } from './gc-timing.ts';
 import { defineChecks } from './types.ts';
 
@@ -127,10 +127,8 @@ export default defineChecks([
     spec: `${gcRule('grace-period')} (a blob is young from its arrival); ${gcRule('locking')}; §Pushing blobs (end-4b: 201 when the blob is in the repository), §Mounting a blob from another repository (end-11: 201 mounted, or 202 when the registry cannot mount)`,
     level: 'MUST',
     async run(ctx) {
-      if (ctx.config.gc.races !== true) ctx.skip('race checks run with --race-checks (tens of seconds of uploads)');
-      const trigger = triggerOf(ctx);
+      const trigger = raceTrigger(ctx, 'uploads');
       const { gc } = ctx.config;
-      if (!gc.expectReclaims) ctx.skip('the run does not declare that the registry reclaims garbage (--expect-gc-reclaims): nothing is deleted to race with');
       if (!trigger.canAdvance) ctx.skip(`the GC trigger (${trigger.description}) cannot collect as if a given time had passed, and the grace period is ${seconds(gc.graceMs)}`);
       if (gc.graceMs <= AGED_MS) ctx.skip(`the grace period (${seconds(gc.graceMs)}) is not longer than the ${AGED_MS} ms the check ages the blobs by`);
       const advanceMs = gc.graceMs - MARGIN_MS;

@@ -22,10 +22,10 @@ import { expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectLength
 import { ACCEPT_MANIFESTS, headerValues } from '../client/headers.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
-import { advanceFor } from '../model/collect.ts';
 import { inParallel } from '../model/probe.ts';
 import type { CheckContext } from './context.ts';
-import { collection, gcRule, seconds, triggerOf } from './gc.ts';
+import { collection, gcRule, seconds } from './gc.ts';
+import { pastGrace, raceTrigger } from './gc-races.ts';
 import { defineChecks } from './types.ts';
 
 /** Tags on the anchor image, pushed TAGS_PER_PUSH at a time with ?tag=; each TAG_LENGTH characters. */
@@ -149,13 +149,9 @@ export default defineChecks([
     spec: `${gcRule('locking')}; ${gcRule('untagged-manifests')}; §Pulling manifests (end-3: "MUST provide the expected manifest"; "If the manifest is not found in the repository, the response code MUST be 404")`,
     level: 'MUST',
     async run(ctx) {
-      if (ctx.config.gc.races !== true) ctx.skip('race checks run with --race-checks (tens of seconds of pushes)');
-      const trigger = triggerOf(ctx);
-      const { gc } = ctx.config;
-      if (!gc.expectReclaims) ctx.skip('the run does not declare that the registry reclaims garbage (--expect-gc-reclaims): nothing is deleted to race with');
-      if (!gc.reclaimsUntagged) ctx.skip('the run does not declare that the registry reclaims untagged manifests (--gc-reclaims-untagged): no manifest is deleted under the pulls');
-      if (!trigger.canAdvance && gc.graceMs > 0) ctx.skip(`the registry's grace period is ${seconds(gc.graceMs)} and its GC trigger cannot pretend time passed: nothing the check pushes is old enough to collect`);
-      const advanceMs = trigger.canAdvance ? advanceFor(gc) : 0;
+      const trigger = raceTrigger(ctx, 'pulls');
+      if (!ctx.config.gc.reclaimsUntagged) ctx.skip('the run does not declare that the registry reclaims untagged manifests (--gc-reclaims-untagged): no manifest is deleted under the pulls');
+      const advanceMs = pastGrace(ctx, trigger);
       const collect = collection(trigger, advanceMs, '');
 
       const repo = ctx.repo('gc-race-pull');

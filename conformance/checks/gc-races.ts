@@ -25,6 +25,7 @@ import { ACCEPT_MANIFESTS } from '../client/headers.ts';
 import { imageConfig, imageIndex, imageManifest, randomBlob, type Content } from '../content.ts';
 import { advanceFor } from '../model/collect.ts';
 import { inParallel } from '../model/probe.ts';
+import type { GcTrigger } from '../config.ts';
 import type { CheckContext } from './context.ts';
 import { collection, gcRule, seconds, triggerOf } from './gc.ts';
 import { defineChecks } from './types.ts';
@@ -65,6 +66,21 @@ export async function upload(ctx: CheckContext, repo: string, blob: Content): Pr
     return;
   }
   expectStatus(reply, [201], `setup: POST ?digest=${blob.digest} to ${repo}`);
+}
+
+/** The GC trigger of a race check; it skips, saying why, when the run does not race collections. */
+export function raceTrigger(ctx: CheckContext, what: string): GcTrigger {
+  if (ctx.config.gc.races !== true) ctx.skip(`race checks run with --race-checks (tens of seconds of ${what})`);
+  const trigger = triggerOf(ctx);
+  if (!ctx.config.gc.expectReclaims) ctx.skip('the run does not declare that the registry reclaims garbage (--expect-gc-reclaims): nothing is deleted to race with');
+  return trigger;
+}
+
+/** How far ahead a race check's collections run so that what it pushed is past the grace period; skips when they cannot. */
+export function pastGrace(ctx: CheckContext, trigger: GcTrigger): number {
+  const { gc } = ctx.config;
+  if (!trigger.canAdvance && gc.graceMs > 0) ctx.skip(`the registry's grace period is ${seconds(gc.graceMs)} and its GC trigger cannot pretend time passed: nothing the check pushes is old enough to collect`);
+  return trigger.canAdvance ? advanceFor(gc) : 0;
 }
 
 /** One round: fillers and the images' blobs uploaded, then the manifests pushed across a collection. */
@@ -156,12 +172,8 @@ export default defineChecks([
     spec: `${gcRule('locking')}; §Pushing Manifests (MANIFEST_BLOB_UNKNOWN for a blob the registry does not hold); ${'§Pulling manifests (end-3), §Pulling blobs (end-2)'}`,
     level: 'MUST',
     async run(ctx) {
-      if (ctx.config.gc.races !== true) ctx.skip('race checks run with --race-checks (tens of seconds of pushes)');
-      const trigger = triggerOf(ctx);
-      const { gc } = ctx.config;
-      if (!gc.expectReclaims) ctx.skip('the run does not declare that the registry reclaims garbage (--expect-gc-reclaims): nothing is deleted to race with');
-      if (!trigger.canAdvance && gc.graceMs > 0) ctx.skip(`the registry's grace period is ${seconds(gc.graceMs)} and its GC trigger cannot pretend time passed: nothing the check pushes is old enough to collect`);
-      const advanceMs = trigger.canAdvance ? advanceFor(gc) : 0;
+      const trigger = raceTrigger(ctx, 'pushes');
+      const advanceMs = pastGrace(ctx, trigger);
       const collect = collection(trigger, advanceMs, '');
       const totals = { pushed: 0, refused: 0 };
       for (let i = 1; i <= ROUNDS; i += 1) {
