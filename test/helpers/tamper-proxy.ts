@@ -32,6 +32,9 @@ export interface TamperResponse {
   readonly declaredLength?: number;
 }
 
+/** A hook's answer that is none: the proxy closes the client's connection without a response (a registry gone down). */
+export const HANG_UP: TamperResponse = { status: 0, headers: {}, body: Buffer.alloc(0) };
+
 /** Sends the request (or a changed one) to the target and returns its answer, body buffered. */
 export type Forward = (changes?: Partial<Pick<TamperRequest, 'method' | 'path' | 'headers' | 'body'>>) => Promise<TamperResponse>;
 
@@ -128,6 +131,10 @@ export async function startTamperProxy(t: Test, target: string, hook?: TamperHoo
       const forward: Forward = (changes) => (forwarded = forwardTo(request, changes));
       // A hook that forwarded and then returned undefined gets that answer relayed, not a second forward.
       const response = (await proxy.hook?.(request, forward)) ?? (await (forwarded ?? forward()));
+      if (response === HANG_UP) {
+        req.socket.destroy();
+        return;
+      }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
       const bodiless = request.method === 'HEAD' || response.status === 204 || response.status === 304;

@@ -6,6 +6,7 @@
  * skips, saying why, without --race-checks, without declared reclaims, and when the trigger
  * cannot age what the check pushed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import gcRaces from '../../../conformance/checks/gc-races.ts';
 import { ALL_CAPABILITIES, type GcConfig, type GcTrigger } from '../../../conformance/config.ts';
@@ -13,6 +14,7 @@ import type { Result } from '../../../conformance/report/types.ts';
 import { Pins } from '../../../reference/store/pins.ts';
 import { startTestRegistry } from '../../helpers/registry.ts';
 import { adminTrigger } from '../../helpers/gc.ts';
+import { HANG_UP, startTamperProxy } from '../../helpers/tamper-proxy.ts';
 import { describeResult, runChecks } from '../../helpers/checks.ts';
 
 const ID = 'gc.race.push-during-collection';
@@ -100,6 +102,32 @@ t.test('a release that drops a newer map of pins fails it', async (t) => {
   const result = await run(t);
   t.equal(result?.status, 'fail', result?.message ?? '');
   t.match(result?.message, /is gone: the collection deleted a blob the push had checked/);
+});
+
+t.test('a registry that answers no push while it collects (an offline collection) skips it', async (t) => {
+  // The registry goes down for its collection, as CNCF Distribution's garbage-collect does: the
+  // proxy hangs up on every manifest push until the collection is over.
+  const registry = await startTestRegistry(t, { gcGraceMs: GRACE_MS });
+  let down = false;
+  const proxy = await startTamperProxy(t, registry.url, (request) => (down && request.method === 'PUT' && request.url.pathname.includes('/manifests/') ? HANG_UP : undefined));
+  const admin = adminTrigger(registry.url);
+  const trigger: GcTrigger = {
+    ...admin,
+    async run(advanceMs) {
+      down = true;
+      try {
+        await sleep(300);
+        await admin.run(advanceMs);
+      } finally {
+        down = false;
+      }
+    },
+  };
+  const config: GcConfig = { trigger, graceMs: GRACE_MS, expectReclaims: true, reclaimsUntagged: false, races: true };
+  const results = await runChecks(t, proxy.url, gcRaces, [ID], { gc: config, capabilities: ALL_CAPABILITIES });
+  const result = results.get(ID);
+  t.equal(result?.status, 'skip', result?.message ?? '');
+  t.match(result?.message, /^the registry answered no push while it collected \(\d+ unanswered; \d+ accepted and whole, \d+ refused\): an offline collection, which no push can race/);
 });
 
 t.test('it skips without --race-checks, without declared reclaims, or when the trigger cannot age what it pushed', async (t) => {
