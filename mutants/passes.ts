@@ -8,7 +8,11 @@
  *              the only pass that meets UNAUTHORIZED, DENIED and the token service's errors;
  *   no-tag-delete  tag deletes disabled (`touchstone serve --no-tag-deletes`): the checks that
  *              hold a disabled tag delete to end-9 ("MUST respond with either a 400 Bad Request or a
- *              405 Method Not Allowed") and to the code UNSUPPORTED meet that answer.
+ *              405 Method Not Allowed") and to the code UNSUPPORTED meet that answer;
+ *   race       the race checks (gc.race.*, --race-checks) against a registry of their own, as a
+ *              registry author runs them in CI: each collection there covers only what they push.
+ *              Run last in the main pass, every collection would cover the hundreds of repositories
+ *              the other checks left, and a race lasting a few seconds would miss its moment.
  *
  * The secure pass's files (a CA, certificates, a signing key, an htpasswd file and a policy) are
  * made once per file run in the state directory and reused by every mutant.
@@ -25,8 +29,11 @@ import { PROFILE } from './profile.ts';
 /** The checks that judge the answer to a disabled tag delete (the others would call it a failure). */
 export const DISABLED_TAG_DELETE_CHECKS = ['deletes.tag.status', 'deletes.tag.disabled-code', 'validation.errors.every-answer'];
 
+/** The checks of the race pass. */
+export const RACE_CHECKS = 'gc.race.';
+
 export interface Pass {
-  readonly name: 'main' | 'secure' | 'no-tag-delete';
+  readonly name: 'main' | 'secure' | 'no-tag-delete' | 'race';
   /** `touchstone check` arguments (the URL is the embedded registry's). */
   readonly args: readonly string[];
   readonly target: EmbeddedTarget;
@@ -59,8 +66,9 @@ export async function startPasses(stateDir: string): Promise<Pass[]> {
     admin: { username: 'admin', password: files.users.admin },
   });
   const noTagDelete = await startEmbeddedReference([], undefined, { deletes: { manifests: true, tags: false, blobs: true } });
+  const race = await startEmbeddedReference();
   return [
-    { name: 'main', args: PROFILE, target: main, select: () => true },
+    { name: 'main', args: PROFILE, target: main, select: (check) => !check.id.startsWith(RACE_CHECKS) },
     {
       name: 'secure',
       // The URL's scheme decides TLS; the embedded registry's address replaces it.
@@ -74,5 +82,6 @@ export async function startPasses(stateDir: string): Promise<Pass[]> {
       target: noTagDelete,
       select: (check) => DISABLED_TAG_DELETE_CHECKS.includes(check.id),
     },
+    { name: 'race', args: [...PROFILE, '--no-properties'], target: race, select: (check) => check.id.startsWith(RACE_CHECKS) },
   ];
 }
