@@ -72,19 +72,19 @@ async function prepare(ctx: CheckContext): Promise<Round> {
   const layer = randomBlob(40);
   const image = imageManifest(config, [layer]);
   const fillers = Array.from({ length: FILLERS }, () => randomBlob(24));
-  await inParallel([...fillers], (blob) => upload(ctx, source, blob));
+  await inParallel(fillers, (blob) => upload(ctx, source, blob));
   await ctx.pushBlob(target, config);
   await ctx.pushBlob(target, layer);
   await pushManifest(ctx, target, 'arrivals-0', image);
   return { source, target, fillers, image };
 }
 
-/** One collection with uploads and mounts of the old fillers, in random order, until it ends; the arrivals answered 201. */
 async function pushManifest(ctx: CheckContext, repo: string, tag: string, manifest: Content): Promise<void> {
   const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${tag}`, { body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType } });
   expectStatus(reply, [201], `PUT manifest ${repo}:${tag}, whose blobs are tagged already`);
 }
 
+/** One collection with uploads and mounts of the old fillers, in random order, until it ends; the arrivals answered 201. */
 async function collectWhileArriving(ctx: CheckContext, run: () => Promise<void>, { source, target, fillers, image }: Round): Promise<{ arrivals: Arrival[]; refusedMounts: number; ended: number }> {
   const arrivals: Arrival[] = [];
   let refusedMounts = 0;
@@ -113,7 +113,7 @@ async function collectWhileArriving(ctx: CheckContext, run: () => Promise<void>,
       refusedMounts += 1;
     }
   }, LANES).catch(stop);
-  // A lane that fails stops the others; the collection and every request end before the verdict.
+  // A lane that fails stops the others at their next request; the collection ends before the verdict.
   const settled = await Promise.allSettled([collecting, busy, arriving]);
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
