@@ -75,13 +75,8 @@ async function prepare(ctx: CheckContext): Promise<Round> {
   await inParallel(fillers, (blob) => upload(ctx, source, blob));
   await ctx.pushBlob(target, config);
   await ctx.pushBlob(target, layer);
-  await pushManifest(ctx, target, 'arrivals-0', image);
+  await ctx.pushManifest(target, 'arrivals-0', image);
   return { source, target, fillers, image };
-}
-
-async function pushManifest(ctx: CheckContext, repo: string, tag: string, manifest: Content): Promise<void> {
-  const reply = await ctx.request('PUT', `/v2/${repo}/manifests/${tag}`, { body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType } });
-  expectStatus(reply, [201], `PUT manifest ${repo}:${tag}, whose blobs are tagged already`);
 }
 
 /** One collection with uploads and mounts of the old fillers, in random order, until it ends; the arrivals answered 201. */
@@ -100,7 +95,7 @@ async function collectWhileArriving(ctx: CheckContext, run: () => Promise<void>,
   // Pushes of the target's image under new tags keep the target busy, so mounts into it wait
   // between their look at the source and their link, as they would on a loaded registry.
   const busy = inParallel(Array.from({ length: BUSY_PUSHES }, (_, i) => `arrivals-${i + 1}`), async (tag) => {
-    if (!over) await pushManifest(ctx, target, tag, image).catch(stop);
+    if (!over) await ctx.pushManifest(target, tag, image).catch(stop);
   }, BUSY_LANES);
   const arriving = inParallel(order, async ({ blob, kind }) => {
     if (over) return;
