@@ -2,13 +2,13 @@
  * Blob upload sessions (spec "Pushing blobs": POST, PATCH, PUT, GET status, DELETE cancel) and the
  * single-request pushes (POST ?digest=, POST + PUT monolithic). A session lives in
  * <root>/uploads/<id>/ — outside every blobs tree — as `data` plus `session.json`, which binds it
- * to one repository. Bytes are streamed to disk and hashed while streaming; the running hash is
- * kept in memory (bounded) and recomputed from the file after a restart or for another algorithm.
+ * to one repository. Bytes are streamed to disk and hashed as the disk takes them (blob-writer.ts);
+ * the running hash is kept in memory (bounded) and recomputed from the file after a restart, for
+ * another algorithm, or when the hash was dropped.
  * A chunk whose length disagrees with what it declared is truncated away; a chunk cut off by the
  * client (or by the idle timeout) keeps the bytes that arrived, so the client can resume: either
  * way a session is always a prefix of what the client sent.
  */
-import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, readFile, readdir, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash, type Hash } from 'node:crypto';
@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { v4 as uuidv4, validate as isUuid } from 'uuid';
 import type { DigestAlgorithm } from '../../spec/grammars.ts';
+import { BlobWriter } from './blob-writer.ts';
 import { BoundedMap } from './bounded.ts';
 import { StoreError, isNotFound, isStoreError } from './errors.ts';
 import { HashingCounter, digestFile, finishHash, isSupportedAlgorithm, parseDigest } from './digest.ts';
@@ -37,10 +38,10 @@ interface SessionRecord {
   readonly algorithm: DigestAlgorithm;
 }
 
+/** The hash of a session's data file, kept only while it covers exactly the bytes in that file. */
 interface RunningHash {
   readonly algorithm: DigestAlgorithm;
-  hash: Hash;
-  offset: number;
+  readonly hash: Hash;
 }
 
 export interface SessionFile {
@@ -57,15 +58,6 @@ function activityFile(id: string, path: string): string {
 
 /** Running hashes kept in memory at most; older sessions are rehashed from disk at PUT. */
 const MAX_RUNNING_HASHES = 1024;
-
-/**
- * A write stream for blob bytes that buffers up to 1 MiB while a write is in flight, so the
- * socket's 64 KiB chunks reach the disk as one writev of many: a push costs far fewer system calls
- * than with the default 16 KiB (which allows one chunk at a time), at 1 MiB of memory per upload.
- */
-function blobWriter(path: string, flags: 'wx' | 'a'): ReturnType<typeof createWriteStream> {
-  return createWriteStream(path, { flags, highWaterMark: 1024 * 1024 });
-}
 
 export class UploadStore {
   readonly #layout: Layout;
@@ -124,7 +116,7 @@ export class UploadStore {
       const running = this.#hashes.get(id);
       const data = this.#layout.uploadData(id);
       const actual =
-        running && running.algorithm === expected.algorithm && running.offset === size
+        running?.algorithm === expected.algorithm
           ? finishHash(running.algorithm, running.hash.copy())
           : await digestFile(data, expected.algorithm);
       if (actual !== digest) {
@@ -159,7 +151,7 @@ export class UploadStore {
     const counter = new HashingCounter(createHash(expected.algorithm), this.#maxBlobBytes);
     return this.#locks.run(id, async () => {
       try {
-        await pipeline(body, counter, blobWriter(temp, 'wx'));
+        await pipeline(body, counter, new BlobWriter(temp, 'wx'));
         const actual = finishHash(expected.algorithm, counter.hash as Hash);
         if (actual !== digest) {
           throw new StoreError('DIGEST_MISMATCH', `body has digest ${actual}, not ${digest}`, { expected: digest, actual });
@@ -253,50 +245,51 @@ export class UploadStore {
       body.resume();
       throw new StoreError('BLOB_TOO_LARGE', `a chunk of ${declared} bytes would make the blob larger than ${this.#maxBlobBytes} bytes`, { limit: this.#maxBlobBytes });
     }
-    // The chunk is hashed into a copy of the running hash, which replaces it only once the bytes
-    // it covers are known to be on disk: the cache stays an optimisation (a miss re-reads the
-    // file), never the one record of which bytes were hashed.
-    const running = this.#hashAt(id, session, size);
-    const hash = running?.hash.copy();
-    const counter = new HashingCounter(hash, this.#maxBlobBytes - size);
-    const advance = (offset: number): void => {
-      if (running && hash) this.#remember(id, { algorithm: running.algorithm, hash, offset });
-    };
+    // The running hash leaves the cache for the time of the write; the chunk is hashed into a copy
+    // of it, as the disk takes the bytes, and whichever covers exactly the bytes in the file goes
+    // back. A failure this code does not foresee leaves no hash, and the file is hashed again at
+    // PUT: the cache stays an optimisation, never the record of which bytes were hashed.
+    const running = this.#takeHash(id, session, size);
+    const advanced = running && { algorithm: running.algorithm, hash: running.hash.copy() };
+    const writer = new BlobWriter(data, 'a', advanced?.hash);
+    const counter = new HashingCounter(undefined, this.#maxBlobBytes - size);
     try {
-      await pipeline(body, counter, blobWriter(data, 'a'));
+      await pipeline(body, counter, writer);
     } catch (error) {
-      if (isStoreError(error, 'BLOB_TOO_LARGE')) {
-        await truncate(data, size);
-        throw error;
-      }
+      await writer.settled;
+      if (isStoreError(error, 'BLOB_TOO_LARGE')) return this.#rollBack(id, size, running, error);
       // Cut off (the client went away, or stalled past the idle timeout): the bytes that reached
-      // the disk stay, so the client can ask for the session's Range and resume from there. The
-      // new hash is kept only if it covers exactly those bytes.
-      const kept = (await stat(data)).size;
-      if (kept === size + counter.bytes) advance(kept);
+      // the disk stay, so the client can ask for the session's Range and resume from there.
+      this.#keepHash(id, advanced);
       throw error;
     }
-    if (declared !== undefined && counter.bytes !== declared) {
-      await truncate(data, size);
-      throw new StoreError('UPLOAD_INVALID', `chunk declared ${declared} bytes, carried ${counter.bytes}`, { declared });
+    if (declared !== undefined && writer.written !== declared) {
+      return this.#rollBack(id, size, running, new StoreError('UPLOAD_INVALID', `chunk declared ${declared} bytes, carried ${writer.written}`, { declared }));
     }
-    advance(size + counter.bytes);
-    return size + counter.bytes;
+    this.#keepHash(id, advanced);
+    return size + writer.written;
   }
 
-  /** The running hash if it covers exactly the first `size` bytes; starts one for an empty session. */
-  #hashAt(id: string, session: SessionRecord, size: number): RunningHash | undefined {
+  /**
+   * Takes the session's running hash out of the cache; an empty session gets a fresh one. Undefined
+   * when the cache lost it (a restart, too many sessions): the file is hashed at PUT.
+   */
+  #takeHash(id: string, session: SessionRecord, size: number): RunningHash | undefined {
     const running = this.#hashes.get(id);
-    if (running && running.offset === size) return running;
     this.#hashes.delete(id);
-    if (size !== 0) return undefined;
-    const fresh = { algorithm: session.algorithm, hash: createHash(session.algorithm), offset: 0 };
-    this.#remember(id, fresh);
-    return fresh;
+    if (size === 0) return { algorithm: session.algorithm, hash: createHash(session.algorithm) };
+    return running;
   }
 
-  #remember(id: string, running: RunningHash): void {
-    this.#hashes.set(id, running);
+  #keepHash(id: string, running: RunningHash | undefined): void {
+    if (running) this.#hashes.set(id, running);
+  }
+
+  /** Truncates the session back to `size` bytes, where `running` is its hash again, and throws `error`. */
+  async #rollBack(id: string, size: number, running: RunningHash | undefined, error: StoreError): Promise<never> {
+    await truncate(this.#layout.uploadData(id), size);
+    this.#keepHash(id, running);
+    throw error;
   }
 
   async #session(name: string, id: string): Promise<SessionRecord> {

@@ -5,7 +5,7 @@
  * single-request pushes, the empty blob, and sessions fed in turn past the running hashes kept.
  */
 import t from 'tap';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { EMPTY_BLOB_SHA256 } from '../../../spec/grammars.ts';
@@ -133,6 +133,32 @@ t.test('a chunk hashed but cut off before it reached the disk: the resumed uploa
   const rest = whole.subarray(kept);
   t.equal(await store.uploads.finish(R, id, sha256(whole), body(rest), { start: kept, end: whole.length - 1, length: rest.length }), whole.length, 'finish with the rest succeeds');
   t.same(await blobBytes(store, R, sha256(whole)), whole);
+});
+
+t.test('a chunk cut off with bytes still queued: the running hash goes on covering exactly the bytes on disk', async (t) => {
+  const { store } = await openTestStore(t);
+  const id = await store.uploads.create(R, 'sha256');
+  await store.uploads.append(R, id, body('abc'), { start: 0, end: 2, length: 3 });
+  // The first part is on disk before the second is sent; the second is being written and the
+  // third queued behind it when the client goes away: the queued bytes never reach the disk.
+  const parts = [Buffer.alloc(64 * 1024, 0x41), Buffer.alloc(1024 * 1024, 0x42), Buffer.alloc(1024 * 1024, 0x43)];
+  const cut = Readable.from((async function* () {
+    yield parts[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    yield parts[1];
+    yield parts[2];
+    throw new Error('client went away');
+  })());
+  await t.rejects(store.uploads.append(R, id, cut, {}));
+  const kept = await store.uploads.size(R, id);
+  const sent = Buffer.concat([Buffer.from('abc'), ...parts]);
+  t.ok(kept > 3 && kept < sent.length, `some of the chunk reached the disk, not all (${kept} bytes)`);
+  const onDisk = await readFile(store.layout.uploadData(id));
+  t.same(onDisk, sent.subarray(0, kept), 'the session is a prefix of what was sent');
+  // The file's bytes are changed behind the store's back: a PUT that hashed the file again would
+  // see them; one that goes on from the running hash still finds the digest of what was sent.
+  await writeFile(store.layout.uploadData(id), Buffer.alloc(kept, 0x5a));
+  t.equal(await store.uploads.finish(R, id, sha256(onDisk)), kept, 'closed from the running hash, which covers exactly the bytes kept');
 });
 
 t.test('finish with a last chunk, and with an empty body', async (t) => {
