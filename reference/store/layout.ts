@@ -4,14 +4,17 @@
  *   <root>/repositories/<url-encoded name>/oci-layout
  *   <root>/repositories/<url-encoded name>/index.json      tags as org.opencontainers.image.ref.name
  *   <root>/repositories/<url-encoded name>/blobs/<alg>/<hex>
- *   <root>/uploads/<upload id>/{data,session.json}          outside every blobs tree
+ *   <root>/_uploads/<upload id>/{data,session.json}         outside every blobs tree
  *
  * Names are flattened with encodeURIComponent ("library/ubuntu" → "library%2Fubuntu") so that one
  * repository's directory can never sit inside another's layout ("a" and "a/blobs" are both valid
  * names). Every name, tag and digest is checked against the spec grammar before a path is built,
  * so no request can reach outside the root (zot's early code never validated names: docs/deviations.md#zots-early-storage-code). A
  * name whose flattened form exceeds a file name's 255 bytes (each "/" becomes three characters)
- * is NAME_INVALID too: the file system could not hold its directory.
+ * is NAME_INVALID too: the file system could not hold its directory. The sessions' directory is
+ * `_uploads`, a name no repository's directory can take (a name starts with a letter or a digit,
+ * spec "Pulling manifests" grammar, and encoding keeps that first character), as Distribution keeps
+ * its `_uploads`: the two trees cannot meet, wherever the repositories' directory is.
  */
 import { lstat, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -65,7 +68,7 @@ export class Layout {
   constructor(root: string) {
     this.root = root;
     this.repositoriesDir = join(root, 'repositories');
-    this.uploadsDir = join(root, 'uploads');
+    this.uploadsDir = join(root, '_uploads');
   }
 
   async init(): Promise<void> {

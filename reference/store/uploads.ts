@@ -1,7 +1,7 @@
 /**
  * Blob upload sessions (spec "Pushing blobs": POST, PATCH, PUT, GET status, DELETE cancel) and the
  * single-request pushes (POST ?digest=, POST + PUT monolithic). A session lives in
- * <root>/uploads/<id>/ — outside every blobs tree — as `data` plus `session.json`, which binds it
+ * <root>/_uploads/<id>/ — outside every blobs tree — as `data` plus `session.json`, which binds it
  * to one repository. Bytes are streamed to disk and hashed as the disk takes them (blob-writer.ts);
  * the running hash is kept in memory (bounded) and recomputed from the file after a restart, for
  * another algorithm, or when the hash was dropped.

@@ -108,7 +108,7 @@ if (ready) {
   t.test('each repository directory holds oci-layout, index.json and blobs/ only, all consistent', async (t) => {
     const entries = (await readdir(join(registry.root, 'repositories'))).sort();
     t.same(entries, [...expected.keys()].map(encodeURIComponent).sort(), 'one directory per repository, names url-encoded');
-    t.same((await readdir(registry.root)).sort(), ['repositories', 'uploads'], 'upload sessions live outside every layout');
+    t.same((await readdir(registry.root)).sort(), ['_uploads', 'repositories'], 'upload sessions live outside every layout');
     for (const name of expected.keys()) {
       const dir = repoDir(name);
       t.same((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout'], `${name}: nothing but the layout`);

@@ -180,7 +180,7 @@ t.test('a collection that deletes every blob and session fails the young checks'
     ...wipingTrigger(root),
     async run(advanceMs) {
       await wipingTrigger(root).run(advanceMs);
-      await rm(join(root, 'uploads'), { recursive: true, force: true });
+      await rm(join(root, '_uploads'), { recursive: true, force: true });
     },
   });
   const results = await runGc(t, YOUNG, { trigger: (r) => wipeAll(r.root) });

@@ -260,7 +260,7 @@ t.test('grace period: idle upload sessions and temp files are removed, fresh one
   const report = await store.collectGarbage(GRACE);
   t.equal(report.uploadsRemoved, 2, 'the idle session and the stale temp file');
   await rejectsKind(t, store.uploads.size(R, idle), 'UPLOAD_UNKNOWN', 'the idle session is gone');
-  t.same((await entriesOf(join(root, 'uploads'))).sort(), [active, empty, '.whole-00000000-8a43-4b7e-9d7e-0a1b2c3d4e5f'].sort(), 'fresh sessions and temp file kept');
+  t.same((await entriesOf(join(root, '_uploads'))).sort(), [active, empty, '.whole-00000000-8a43-4b7e-9d7e-0a1b2c3d4e5f'].sort(), 'fresh sessions and temp file kept');
   t.equal(await store.uploads.size(R, active), 11, 'the active session is intact');
   const whole = Buffer.from('in progress, finished');
   await store.uploads.append(R, active, body(', finished'), { start: 11 });
@@ -269,7 +269,7 @@ t.test('grace period: idle upload sessions and temp files are removed, fresh one
 
   const eager = await store.collectGarbage(EAGER);
   t.equal(eager.uploadsRemoved, 1, 'with no grace and a future clock, the remaining temp file goes');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'uploads/ empty');
+  t.same(await entriesOf(join(root, '_uploads')), [], '_uploads/ empty');
 });
 
 t.test('an empty store and a store with only uploads', async (t) => {

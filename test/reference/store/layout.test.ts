@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ANNOTATION_REF_NAME, IMAGE_LAYOUT_VERSION, OCI_INDEX, OCI_MANIFEST } from '../../../spec/media-types.ts';
 import { StoreError } from '../../../reference/store/errors.ts';
 import { Layout, validateName, validateTag } from '../../../reference/store/layout.ts';
@@ -48,7 +48,7 @@ t.test('a repository is a valid OCI image layout', async (t) => {
   const big = Buffer.from('a blob addressed by sha512');
   await store.uploads.putWhole('library/ubuntu', sha512(big), body(big));
   t.same(await readFile(join(repo, 'blobs', 'sha512', sha512(big).slice('sha512:'.length))), big, 'sha512 blobs live under blobs/sha512');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'no temp file is left in uploads/');
+  t.same(await entriesOf(join(root, '_uploads')), [], 'no temp file is left in _uploads/');
 });
 
 t.test('an empty repository created by a blob push has an empty index', async (t) => {
@@ -104,6 +104,19 @@ t.test('listRepositories ignores directories that are not encoded valid names', 
   t.same(await store.layout.listRepositories(), ['good/name'], 'only the valid, canonically encoded name');
 });
 
+t.test('the sessions\' directory is no repository\'s: a repository named "uploads" keeps its content when the sessions are swept', async (t) => {
+  const { store } = await openTestStore(t);
+  t.equal(kindOfSync(() => validateName(basename(store.layout.uploadsDir))), 'NAME_INVALID', 'the sessions\' directory has a name no repository can take');
+  const image = await putImage(store, 'uploads', 'v1', buildImage('named like the sessions'));
+  await store.uploads.create('uploads');
+  t.equal(await store.uploads.sweepTemporary(), 0, 'nothing of the repository is taken for a stray temp file');
+  t.equal(await store.uploads.expireIdle(Date.now() + 60_000), 1, 'an idle sweep removes the session, only it');
+  t.same(await store.layout.listRepositories(), ['uploads'], 'the repository is listed');
+  for (const blob of [image.config, ...image.layers, image.manifest]) {
+    t.ok(await store.blobs.stat('uploads', blob.digest), `${blob.digest} is still there`);
+  }
+});
+
 t.test('name and tag validation', async (t) => {
   const valid = ['a', 'library/ubuntu', 'a.b_c__d-e--f', 'x0/y1/z2', 'a'.repeat(255)];
   for (const name of valid) t.equal(kindOfSync(() => validateName(name)), undefined, `${name.slice(0, 40)} is valid`);
@@ -132,9 +145,9 @@ t.test('invalid names are rejected by every store operation and nothing is creat
     await rejectsKind(t, store.layout.ensureRepo(name), 'NAME_INVALID', `${label}: ensureRepo`);
   }
   t.same(await entriesOf(parent), ['store'], 'nothing next to the root');
-  t.same(await entriesOf(root), ['repositories', 'uploads'], 'nothing new in the root');
+  t.same(await entriesOf(root), ['_uploads', 'repositories'], 'nothing new in the root');
   t.same(await entriesOf(join(root, 'repositories')), [], 'no repository created');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'no upload session or temp file created');
+  t.same(await entriesOf(join(root, '_uploads')), [], 'no upload session or temp file created');
   await t.rejects(stat(join(parent, 'x')), 'no ../x directory');
 });
 
@@ -155,7 +168,7 @@ t.test('long names: the longest that fits works end to end, a longer one is NAME
   await rejectsKind(t, store.uploads.putWhole(tooLong, image.config.digest, body(image.config.bytes)), 'NAME_INVALID', 'putWhole');
   await rejectsKind(t, store.uploads.create(tooLong), 'NAME_INVALID', 'uploads.create');
   await rejectsKind(t, store.manifests.put(tooLong, 'v1', image.manifest.mediaType, image.manifest.bytes), 'NAME_INVALID', 'manifests.put');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'no session or temp file left behind');
+  t.same(await entriesOf(join(root, '_uploads')), [], 'no session or temp file left behind');
 
   // Over HTTP this is a clean 400 NAME_INVALID, not a 500 from the file system.
   const registry = await startTestRegistry(t);

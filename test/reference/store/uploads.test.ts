@@ -32,7 +32,7 @@ t.test('chunked upload with sha256: create, append with ranges, finish', async (
   t.equal(await store.uploads.finish(R, id, sha256(whole)), 19, 'finish returns the size');
   t.same(await blobBytes(store, R, sha256(whole)), whole, 'the blob holds the bytes');
   await rejectsKind(t, store.uploads.size(R, id), 'UPLOAD_UNKNOWN', 'the session is gone after finish');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'uploads/ is empty');
+  t.same(await entriesOf(join(root, '_uploads')), [], '_uploads/ is empty');
 });
 
 t.test('chunked upload with sha512 (digest-algorithm) and across algorithms', async (t) => {
@@ -190,7 +190,7 @@ t.test('digest mismatch ends the session and stores nothing', async (t) => {
   await rejectsKind(t, store.uploads.size(R, id), 'UPLOAD_UNKNOWN', 'the session is gone');
   t.equal(await store.blobs.has(R, claimed), false, 'no blob under the claimed digest');
   t.equal(await store.blobs.has(R, sha256(Buffer.from('actual content'))), false, 'no blob under the actual digest');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'nothing left in uploads/');
+  t.same(await entriesOf(join(root, '_uploads')), [], 'nothing left in _uploads/');
 
   const withChunk = await store.uploads.create(R);
   await rejectsKind(t, store.uploads.finish(R, withChunk, claimed, body('other'), {}), 'DIGEST_MISMATCH', 'wrong digest with a last chunk');
@@ -223,7 +223,7 @@ t.test('cancel removes the session', async (t) => {
   await rejectsKind(t, store.uploads.append(R, id, body('more'), {}), 'UPLOAD_UNKNOWN', 'append after cancel');
   await rejectsKind(t, store.uploads.finish(R, id, sha256(Buffer.from('to be cancelled'))), 'UPLOAD_UNKNOWN', 'finish after cancel');
   await rejectsKind(t, store.uploads.cancel(R, id), 'UPLOAD_UNKNOWN', 'cancel twice');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'nothing left in uploads/');
+  t.same(await entriesOf(join(root, '_uploads')), [], 'nothing left in _uploads/');
   t.equal(await store.blobs.has(R, sha256(Buffer.from('to be cancelled'))), false, 'no blob');
 });
 
@@ -243,7 +243,7 @@ t.test('putWhole: single-request push', async (t) => {
   await t.rejects(store.uploads.putWhole(R, sha256(Buffer.from('never')), failingBody('nev')), 'a failing body rejects');
   t.equal(await store.blobs.has(R, sha256(Buffer.from('never'))), false, 'nothing stored from a failing body');
   await rejectsKind(t, store.uploads.putWhole(R, 'sha256:short', body(data)), 'DIGEST_INVALID', 'malformed digest');
-  t.same(await entriesOf(join(root, 'uploads')), [], 'no temp files left in uploads/');
+  t.same(await entriesOf(join(root, '_uploads')), [], 'no temp files left in _uploads/');
 });
 
 t.test('the empty blob', async (t) => {
