@@ -104,10 +104,10 @@ async function main(): Promise<void> {
   const { parseCheckArgs } = await import('../conformance/cli.ts');
   const { runSuite } = await import('../conformance/run.ts');
   const { ALL_CHECKS } = await import('../conformance/checks/index.ts');
-  const { partId, startPasses } = await import('./passes.ts');
+  const { partId, passes: passesOf } = await import('./passes.ts');
   const timer = setTimeout(() => finish(1, `timed out after ${deadlineMs / 1000} s`), deadlineMs);
   timer.unref();
-  const passes = await startPasses(stateDir as string);
+  const passes = await passesOf(stateDir as string);
   // With a mutant, only the parts of the run that executed it in the baseline: a check that never
   // reached the mutated code runs exactly as it did (each check works in repositories of its own).
   // A mutant reached outside every check (start-up, a preflight) gets the whole run.
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     const checks = everywhere ? inPass : inPass.filter((check) => parts.includes(id(check.id)));
     const withProperties = pass.name === 'main' && (everywhere || parts.includes(PROPERTIES));
     if (checks.length === 0 && !withProperties) continue;
+    const target = await pass.target();
     const onResult = (result: Result): void => {
       if (!baseline) return;
       const before = baseline.results[id(result.id)] ?? 'pass';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
       }
     };
     const parsed = parseCheckArgs(pass.args) as ParsedCheck;
-    const config = { ...parsed.config, url: pass.target.url, gc: { ...pass.target.gc, races: parsed.config.gc.races === true }, restart: pass.target.restart, property: withProperties ? parsed.config.property : undefined };
+    const config = { ...parsed.config, url: target.url, gc: { ...target.gc, races: parsed.config.gc.races === true }, restart: target.restart, property: withProperties ? parsed.config.property : undefined };
     const ordered = firstFor(process.env.TOUCHSTONE_MUTANTS_FILE, checks);
     // Between checks and in a pass's preflight, code counts as start-up (everywhere), except after
     // the main pass's last check, where the property layer follows.

@@ -1,6 +1,7 @@
 /**
  * The registries a mutant's command (mutants/check.ts) runs the suite against, one pass each, all
- * the reference registry embedded in that process (so all of them the sandbox's mutated copy):
+ * the reference registry embedded in that process (so all of them the sandbox's mutated copy), each
+ * started when a mutant first reaches its checks:
  *
  *   main       the default profile (mutants/profile.ts) against the registry `npm start` checks;
  *   secure     TLS and bearer tokens with an access policy (cli/secure-reference.ts), and the auth
@@ -36,7 +37,8 @@ export interface Pass {
   readonly name: 'main' | 'secure' | 'no-tag-delete' | 'race';
   /** `touchstone check` arguments (the URL is the embedded registry's). */
   readonly args: readonly string[];
-  readonly target: EmbeddedTarget;
+  /** Its registry, started on first use. */
+  readonly target: () => Promise<EmbeddedTarget>;
   /** The checks of this pass; the property layer runs in the main pass only. */
   select(check: Check): boolean;
 }
@@ -56,32 +58,36 @@ async function secureFiles(dir: string): Promise<SecureFiles> {
   return files;
 }
 
-export async function startPasses(stateDir: string): Promise<Pass[]> {
-  const main = await startEmbeddedReference();
+/** `start` on first call, its promise after: a pass's registry starts only when a mutant reaches its checks. */
+function once(start: () => Promise<EmbeddedTarget>): () => Promise<EmbeddedTarget> {
+  let started: Promise<EmbeddedTarget> | undefined;
+  return () => (started ??= start());
+}
+
+export async function passes(stateDir: string): Promise<Pass[]> {
   const files = await secureFiles(join(stateDir, 'secure'));
-  const secure = await startEmbeddedReference([], {
-    tls: files.tls,
-    auth: authOptions(files, 'token'),
-    ca: await readFile(files.caCert, 'utf8'),
-    admin: { username: 'admin', password: files.users.admin },
-  });
-  const noTagDelete = await startEmbeddedReference([], undefined, { deletes: { manifests: true, tags: false, blobs: true } });
-  const race = await startEmbeddedReference();
   return [
-    { name: 'main', args: PROFILE, target: main, select: (check) => !check.id.startsWith(RACE_CHECKS) },
+    { name: 'main', args: PROFILE, target: once(() => startEmbeddedReference()), select: (check) => !check.id.startsWith(RACE_CHECKS) },
     {
       name: 'secure',
       // The URL's scheme decides TLS; the embedded registry's address replaces it.
       args: [...PROFILE, '--url', 'https://127.0.0.1:1', ...secureCheckArgs(files), '--no-properties'],
-      target: secure,
+      target: once(async () =>
+        startEmbeddedReference([], {
+          tls: files.tls,
+          auth: authOptions(files, 'token'),
+          ca: await readFile(files.caCert, 'utf8'),
+          admin: { username: 'admin', password: files.users.admin },
+        }),
+      ),
       select: (check) => check.needsAuth === true || check.id === 'validation.errors.every-answer',
     },
     {
       name: 'no-tag-delete',
       args: [...PROFILE, '--no-properties'],
-      target: noTagDelete,
+      target: once(() => startEmbeddedReference([], undefined, { deletes: { manifests: true, tags: false, blobs: true } })),
       select: (check) => DISABLED_TAG_DELETE_CHECKS.includes(check.id),
     },
-    { name: 'race', args: [...PROFILE, '--no-properties'], target: race, select: (check) => check.id.startsWith(RACE_CHECKS) },
+    { name: 'race', args: [...PROFILE, '--no-properties'], target: once(() => startEmbeddedReference()), select: (check) => check.id.startsWith(RACE_CHECKS) },
   ];
 }
