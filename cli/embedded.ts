@@ -34,6 +34,13 @@ const EMBEDDED_TAGS_PAGE = 10;
  * registry hashes the session's file instead, a path every run then exercises.
  */
 const EMBEDDED_RUNNING_HASHES = 8;
+/**
+ * Manifest summaries the embedded registry keeps, in descriptors: a few dozen manifests' worth, so
+ * a referrers listing over a repository of hundreds of manifests reads most of them from disk, as
+ * it does on a registry whose cache is cold, and gc.race.referrers-during-collection meets the
+ * manifests a collection deletes under it.
+ */
+const EMBEDDED_SUMMARY_DESCRIPTORS = 64;
 
 /** What else differs from the registry `npm start` checks: deletes disabled (npm run mutants' no-delete pass). */
 export interface EmbeddedOptions {
@@ -49,6 +56,7 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = [], 
     autoMount: true,
     tagsPageSize: EMBEDDED_TAGS_PAGE,
     runningHashes: EMBEDDED_RUNNING_HASHES,
+    summaryDescriptors: EMBEDDED_SUMMARY_DESCRIPTORS,
     log: () => undefined,
     faults,
     ...(options.deletes === undefined ? {} : { deletes: options.deletes }),

@@ -54,6 +54,8 @@ export interface RegistryOptions {
   readonly maxBlobBytes?: number;
   /** Upload sessions whose running hash is kept in memory (default 1024); older ones are rehashed from disk. */
   readonly runningHashes?: number;
+  /** Manifest summaries kept in memory, counted in descriptors (default 100,000); a miss reads the manifest from disk. */
+  readonly summaryDescriptors?: number;
   readonly log?: (entry: RequestLog) => void;
   /** Serve HTTPS/1.1 with this certificate and key (files); plain HTTP when absent. */
   readonly tls?: TlsOptions;
@@ -103,7 +105,11 @@ export const DEFAULTS = {
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const tls = options.tls ? await loadTls(options.tls) : undefined;
   const loaded = options.auth ? await loadAuth(options.auth) : undefined;
-  const store = await ImageStore.open(options.root, { maxBlobBytes: options.maxBlobBytes ?? DEFAULTS.maxBlobBytes, ...(options.runningHashes === undefined ? {} : { runningHashes: options.runningHashes }) });
+  const store = await ImageStore.open(options.root, {
+    maxBlobBytes: options.maxBlobBytes ?? DEFAULTS.maxBlobBytes,
+    ...(options.runningHashes === undefined ? {} : { runningHashes: options.runningHashes }),
+    ...(options.summaryDescriptors === undefined ? {} : { summaryDescriptors: options.summaryDescriptors }),
+  });
   const recovered = await store.recover();
   const faults = options.faults === undefined ? undefined : options.faults instanceof FaultSet ? options.faults : new FaultSet(options.faults);
   if (faults) {
