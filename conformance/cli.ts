@@ -82,8 +82,8 @@ garbage collection
                                3600 with --gc-touchstone)
   --expect-gc-reclaims         unreferenced blobs past the grace period must be gone after GC
   --gc-reclaims-untagged       untagged manifests no tag reaches are reclaimed too
-  --race-checks                also push and pull manifests, upload and mount blobs while collections run
-                               (gc.race.*, about 50 s)
+  --race-checks                also push and pull manifests, list referrers, upload and mount blobs while
+                               collections run (gc.race.*, about 70 s)
 
 persistence
   --restart-command CMD        a shell command that restarts the registry on the same store and address

@@ -55,7 +55,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** One page: 200 with a JSON image index whose `manifests` is an array of descriptors. */
-function expectIndex(reply: Reply, what: string): Listed[] {
+export function expectIndex(reply: Reply, what: string): Listed[] {
   expectStatus(reply, [200], what);
   const body = reply.json<unknown>();
   ensure(isObject(body), `${what}: the body is not a JSON image index`, reply);
