@@ -146,10 +146,14 @@ export class GarbageCollector {
       }
       try {
         for (const blob of doomed) {
-          // A manifest push checking its blobs right now has pinned what it needs: never claimed.
-          if (now.has(blob.digest) || !this.#pins.claim(name, blob.digest)) continue;
+          if (now.has(blob.digest)) continue;
+          // Arrivals wait for the lock, so what stat says now holds until the unlink; a blob that
+          // arrived again since the listing is young and stays, never claimed (a claim tells a
+          // push that pins the blob that it is going).
           const current = await stat(blob.path).catch(() => undefined);
           if (!current || current.mtimeMs >= cutoff) continue;
+          // A manifest push checking its blobs right now has pinned what it needs: never claimed.
+          if (!this.#pins.claim(name, blob.digest)) continue;
           if (!(await unlink(blob.path).then(() => true, () => false))) continue;
           report.blobsRemoved.push(`${name}@${blob.digest}`);
           report.bytesFreed += current.size;

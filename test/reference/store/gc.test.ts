@@ -7,11 +7,13 @@
  * walk of pushes and deletes checks the invariants against an independent model of reachability.
  */
 import t, { type Test } from 'tap';
+import { utimesSync } from 'node:fs';
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ANNOTATION_REF_NAME, OCI_INDEX, OCI_MANIFEST } from '../../../spec/media-types.ts';
 import type { ImageStore } from '../../../reference/store/image-store.ts';
 import type { GcOptions } from '../../../reference/store/gc.ts';
+import { Pins } from '../../../reference/store/pins.ts';
 import { artifact, content, descriptor, emptyConfig, imageManifest, indexManifest, layer, type Content } from '../../helpers/oci.ts';
 import { body, buildImage, entriesOf, inconsistencies, openTestStore, putBlob, putImage, putManifest, rejectsKind, type StoredImage } from '../../helpers/store.ts';
 
@@ -240,6 +242,41 @@ t.test('grace period: fresh blobs, mounts and manifests survive, old ones do not
   await age(await blobPath(store, R, child.manifest.digest), 2 * HOUR);
   const later = await store.collectGarbage(GRACE);
   t.same(later.manifestsRemoved, [`${R}@${child.manifest.digest}`], 'the old untagged manifest is collected');
+});
+
+t.test('a blob that arrives again between the listing and the deletes is kept and never claimed: a push that pins it meanwhile is not refused', async (t) => {
+  const { store } = await openTestStore(t);
+  const renewed = content('uploaded again between the listing and the deletes');
+  const stale = content('old and unreferenced');
+  for (const blob of [renewed, stale]) {
+    await putBlob(store, R, blob);
+    await age(await blobPath(store, R, blob.digest), 2 * HOUR);
+  }
+  const renewedPath = await blobPath(store, R, renewed.digest);
+  // The collection's first marking runs after its listing and before it takes the repository's
+  // lock: an upload of the same bytes lands there (its commit renews the file's time).
+  const { claim, of } = Pins.prototype;
+  const claimed: string[] = [];
+  let marks = 0;
+  Pins.prototype.of = function (this: Pins, name: string) {
+    marks += 1;
+    if (marks === 1) utimesSync(renewedPath, new Date(), new Date());
+    return of.call(this, name);
+  };
+  Pins.prototype.claim = function (this: Pins, name: string, digest: string) {
+    const taken = claim.call(this, name, digest);
+    if (taken) claimed.push(digest);
+    return taken;
+  };
+  t.teardown(() => {
+    Object.assign(Pins.prototype, { claim, of });
+  });
+  const report = await store.collectGarbage({ graceMs: HOUR, deleteUntagged: true });
+  t.same(report.blobsRemoved, [`${R}@${stale.digest}`], 'only the old blob is collected');
+  t.ok(await store.blobs.has(R, renewed.digest), 'the renewed blob stays');
+  // A claim is what tells a push pinning the blob that it is going (MANIFEST_BLOB_UNKNOWN): it
+  // must be true of every blob claimed.
+  t.same(claimed, [stale.digest], 'only the blob the collection deletes was claimed');
 });
 
 t.test('grace period: idle upload sessions and temp files are removed, fresh ones kept', async (t) => {
