@@ -19,7 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure, HarnessError } from '../client/errors.ts';
 import { expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
-import { ACCEPT_MANIFESTS, headerValues } from '../client/headers.ts';
+import { ACCEPT_MANIFESTS, bareType, headerValues } from '../client/headers.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
 import { inParallel } from '../model/probe.ts';
@@ -74,7 +74,7 @@ interface Race {
 }
 
 /** What a pull of `manifest` may answer while a collection runs: the manifest, or not found. */
-function judge(reply: Reply, method: 'GET' | 'HEAD', manifest: Content, what: string): 'ok' | 'gone' {
+export function judge(reply: Reply, method: 'GET' | 'HEAD', manifest: Content, what: string): 'ok' | 'gone' {
   expectStatus(reply, [200, 404], what);
   if (reply.status === 404) {
     expectCodeIfJson(reply, ['MANIFEST_UNKNOWN'], what);
@@ -83,7 +83,8 @@ function judge(reply: Reply, method: 'GET' | 'HEAD', manifest: Content, what: st
   if (method === 'GET') expectBody(reply, manifest.bytes, what);
   expectDigestHeaderIfPresent(reply, manifest.bytes, what);
   expectLengthIfPresent(reply, manifest.size, what);
-  const type = reply.header('content-type')?.split(';')[0]?.trim();
+  // Media types compare without case and parameters (RFC 9110 §8.3.1), as every check compares them.
+  const type = bareType(reply.header('content-type'));
   if (type !== undefined && type !== manifest.mediaType) {
     throw new CheckFailure(`${what}: Content-Type ${JSON.stringify(type)}, the manifest was pushed as ${manifest.mediaType}`, reply.exchange);
   }

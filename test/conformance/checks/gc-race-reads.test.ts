@@ -7,10 +7,15 @@
  * for a manifest that is gone while a collection runs, and against a registry that keeps untagged
  * manifests although the run declares it reclaims them; it skips, saying why, without
  * --race-checks, without declared reclaims (of garbage, of untagged manifests), and when the
- * trigger cannot age what the check pushed.
+ * trigger cannot age what the check pushed. A pull's media type is compared without case or
+ * parameters.
  */
 import t, { type Test } from 'tap';
-import gcRaceReads from '../../../conformance/checks/gc-race-reads.ts';
+import gcRaceReads, { judge } from '../../../conformance/checks/gc-race-reads.ts';
+import { CheckFailure } from '../../../conformance/client/errors.ts';
+import type { Exchange } from '../../../conformance/client/exchange.ts';
+import type { Reply } from '../../../conformance/client/registry-client.ts';
+import { imageConfig, imageManifest, randomBlob } from '../../../conformance/content.ts';
 import { ALL_CAPABILITIES, type GcConfig, type GcTrigger } from '../../../conformance/config.ts';
 import type { Result } from '../../../conformance/report/types.ts';
 import type { RegistryOptions } from '../../../reference/registry.ts';
@@ -108,4 +113,20 @@ t.test('it skips without --race-checks, without declared reclaims, or when the t
     t.equal(result?.status, 'skip', result?.message ?? '');
     t.match(result?.message, reason);
   }
+});
+
+t.test('a pull is judged by its media type without case or parameters (RFC 9110 §8.3.1)', async (t) => {
+  const manifest = imageManifest(imageConfig('judge'), [randomBlob(8)]);
+  const reply = (contentType: string): Reply => ({
+    status: 200,
+    headers: { 'content-type': contentType },
+    body: manifest.bytes,
+    exchange: {} as Exchange,
+    header: (name) => (name.toLowerCase() === 'content-type' ? contentType : undefined),
+    json: () => JSON.parse(manifest.bytes.toString()),
+  });
+  for (const type of [manifest.mediaType, 'Application/VND.OCI.Image.Manifest.v1+JSON', `${manifest.mediaType}; charset=utf-8`]) {
+    t.equal(judge(reply(type), 'GET', manifest, 'GET'), 'ok', `Content-Type: ${type}`);
+  }
+  t.throws(() => judge(reply('application/vnd.oci.image.index.v1+json'), 'GET', manifest, 'GET'), CheckFailure, 'another media type fails');
 });
