@@ -30,7 +30,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { HttpError } from '../http/errors.ts';
-import type { Listener } from '../http/router.ts';
+import { targetUrl, type Listener } from '../http/router.ts';
 import { sendError } from '../http/respond.ts';
 import type { BearerError, Challenger } from './challenge.ts';
 import type { PasswordChecker } from './htpasswd.ts';
@@ -109,8 +109,8 @@ export function redactedUrl(raw: string): string | undefined {
 async function authorize(auth: Auth, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   // A target that is no URL path (`//host:99999/…`) addresses nothing: the registry's router
   // refuses it with 400 before any handler runs (RFC 9112 §3.2), so there is nothing to authorize.
-  if (!URL.canParse(req.url ?? '/', 'http://registry.invalid')) return true;
-  const url = new URL(req.url ?? '/', 'http://registry.invalid');
+  const url = targetUrl(req.url ?? '/');
+  if (url === undefined) return true;
   const redacted = redactedUrl(req.url ?? '/');
   if (redacted !== undefined) req.url = redacted;
   const { parts, policy } = auth;

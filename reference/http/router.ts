@@ -91,15 +91,19 @@ export function classify(method: string, target: string): Classified | undefined
 }
 
 /**
- * The request target as a URL (RFC 9112 §3.2): origin-form (`/v2/…`) is what clients send; an
- * absolute-form or authority-like target that does not parse is a client error, never a 5xx.
+ * The request target as a URL (RFC 9112 §3.2): origin-form (`/v2/…`) is what clients send;
+ * undefined for an absolute-form or authority-like target that does not parse (`//host:99999/…`).
+ * The router and the access layer (reference/auth/layer.ts) read targets through this one parser.
  */
+export function targetUrl(target: string): URL | undefined {
+  return URL.parse(target, 'http://registry.invalid') ?? undefined;
+}
+
+/** The request target as a URL; one that does not parse is a client error, never a 5xx. */
 function parseTarget(target: string): URL {
-  try {
-    return new URL(target, 'http://registry.invalid');
-  } catch {
-    throw new HttpError('TARGET_INVALID', `request target ${JSON.stringify(target.slice(0, 200))} is not a path`);
-  }
+  const url = targetUrl(target);
+  if (url === undefined) throw new HttpError('TARGET_INVALID', `request target ${JSON.stringify(target.slice(0, 200))} is not a path`);
+  return url;
 }
 
 /**
