@@ -17,14 +17,14 @@
  * garbage-collect) is never raced: the check skips saying so.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CheckFailure, HarnessError } from '../client/errors.ts';
+import { CheckFailure } from '../client/errors.ts';
 import { expectBody, expectCodeIfJson, expectDigestHeaderIfPresent, expectLengthIfPresent, expectStatus } from '../client/expect.ts';
 import { ACCEPT_MANIFESTS, bareType, headerValues } from '../client/headers.ts';
 import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
-import { inParallel } from '../model/probe.ts';
 import type { CheckContext } from './context.ts';
 import { collection, gcRule, seconds } from './gc.ts';
+import { expectUntaggedGone, laneRequest, newRace, raceRound, type LaneRace } from './gc-race-lanes.ts';
 import { pastGrace, raceTrigger } from './gc-races.ts';
 import { defineChecks } from './types.ts';
 
@@ -51,26 +51,14 @@ const MAX_PULLING_MS = 120_000;
  * stop once the manifest is gone, or this long after the collection started, whichever is first.
  */
 const PULL_WINDOW_MS = 3_000;
-/** After a refused connection (an offline collection), a lane waits this long before it tries again. */
-const RETRY_MS = 50;
 
-interface Race {
-  /** Which collection the pulls race, for the failure message. */
-  label: string;
+interface Race extends LaneRace {
   /** The untagged manifests the lanes pull; the next collection deletes them. */
   targets: readonly Content[];
-  /** Pulls of the current targets answered since they were set. */
-  answered: number;
-  collecting: boolean;
-  stop: boolean;
-  failure: unknown;
-  /** Once a collection has started, the lanes pull until then at the latest. */
-  until: number;
   ok: number;
   gone: number;
   /** Collections whose deletion the pulls met (a 404 while the collection ran). */
   met: number;
-  unanswered: number;
 }
 
 /** What a pull of `manifest` may answer while a collection runs: the manifest, or not found. */
@@ -115,7 +103,7 @@ async function lane(ctx: CheckContext, repo: string, race: Race, index: number, 
     }
     const method = (index + n) % HEAD_EVERY === 0 ? 'HEAD' : 'GET';
     const what = `${race.label}: ${method} ${repo}@${manifest.digest} (untagged) while a collection deletes it`;
-    try {
+    await laneRequest(race, async () => {
       const reply = await ctx.request(method, `/v2/${repo}/manifests/${manifest.digest}`, { headers: ACCEPT_MANIFESTS });
       const verdict = judge(reply, method, manifest, what);
       race[verdict] += 1;
@@ -125,22 +113,8 @@ async function lane(ctx: CheckContext, repo: string, race: Race, index: number, 
         race.met += 1;
       }
       if (targets === race.targets) race.answered += 1;
-    } catch (error) {
-      if (error instanceof HarnessError && race.collecting) {
-        // Nothing answered while the registry collects: an offline collection, not a race.
-        race.unanswered += 1;
-        await sleep(RETRY_MS);
-        continue;
-      }
-      race.failure ??= error;
-      race.stop = true;
-    }
+    });
   }
-}
-
-/** Waits (bounded) until the lanes answered enough pulls of the current targets, or stopped. */
-async function warmedUp(race: Race, deadline: number): Promise<void> {
-  while (!race.stop && race.answered < PULLS_BEFORE_COLLECTION && Date.now() < deadline) await sleep(2);
 }
 
 export default defineChecks([
@@ -162,35 +136,15 @@ export default defineChecks([
       await ctx.pushImage(repo, 'anchor', config, [layer], anchor);
       const tags = await padWithTags(ctx, repo, anchor);
 
-      const race: Race = { label: '', targets: [], answered: 0, collecting: false, stop: false, failure: undefined, until: Infinity, ok: 0, gone: 0, met: 0, unanswered: 0 };
+      const race: Race = { ...newRace(), targets: [], ok: 0, gone: 0, met: 0 };
       const deadline = Date.now() + MAX_PULLING_MS;
-      for (let round = 1; round <= COLLECTIONS; round += 1) {
+      for (let round = 1; round <= COLLECTIONS && race.unanswered === 0; round += 1) {
         const label = `collection ${round} of ${COLLECTIONS}`;
         const untagged = Array.from({ length: UNTAGGED }, (_, i) => imageManifest(config, [layer], { annotations: { 'org.touchstone.race': `${round}.${i}` } }));
         for (const manifest of untagged) await ctx.pushManifest(repo, manifest.digest, manifest);
-        Object.assign(race, { label, targets: untagged, answered: 0, collecting: false, stop: false, until: Infinity });
-        const pulling = inParallel(Array.from({ length: LANES }, (_, i) => i), (i) => lane(ctx, repo, race, i, deadline), LANES);
-        let collected: unknown;
-        try {
-          await warmedUp(race, deadline);
-          race.collecting = true;
-          race.until = Date.now() + PULL_WINDOW_MS;
-          collected = await collect.run().then(() => undefined, (error: unknown) => error);
-        } finally {
-          // The lanes stop whatever happened: the check leaves nothing running.
-          race.stop = true;
-          await pulling;
-        }
-        if (race.failure !== undefined) throw race.failure;
-        if (collected !== undefined) throw collected;
-        if (race.unanswered > 0) break;
-        for (const manifest of untagged) {
-          const reply = await ctx.request('GET', `/v2/${repo}/manifests/${manifest.digest}`, { headers: ACCEPT_MANIFESTS });
-          if (reply.status === 200) {
-            throw new CheckFailure(`${label}: untagged manifest ${repo}@${manifest.digest}, older than the grace period and reachable from nothing, is still served after the collection although the run declares that the registry reclaims untagged manifests: no pull raced its deletion`, reply.exchange);
-          }
-          expectStatus(reply, [404], `${label}: GET ${repo}@${manifest.digest} (untagged) after the collection`);
-        }
+        race.targets = untagged;
+        await raceRound(race, label, collect, (i) => lane(ctx, repo, race, i, deadline), { lanes: LANES, warmUp: PULLS_BEFORE_COLLECTION, windowMs: PULL_WINDOW_MS, deadline });
+        if (race.unanswered === 0) await expectUntaggedGone(ctx, repo, untagged, label, 'pull');
       }
       if (race.unanswered > 0) {
         ctx.skip(`the registry answered no request while it collected (${race.unanswered} pulls unanswered, ${race.ok} served and ${race.gone} not found, none wrong): an offline collection, which no pull can race (docs/gc.md#locking)`);

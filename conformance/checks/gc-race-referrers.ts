@@ -15,14 +15,12 @@
  * referrers API and a trigger that can collect past the grace period. A registry that answers no
  * request while it collects (an offline collection) is never raced: the check skips saying so.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CheckFailure, HarnessError } from '../client/errors.ts';
-import { expectStatus } from '../client/expect.ts';
-import { ACCEPT_MANIFESTS } from '../client/headers.ts';
+import { CheckFailure } from '../client/errors.ts';
 import { artifactManifest, EMPTY_CONFIG, imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
 import { inParallel } from '../model/probe.ts';
 import type { CheckContext } from './context.ts';
 import { collection, gcRule, seconds } from './gc.ts';
+import { expectUntaggedGone, laneRequest, newRace, raceRound, type LaneRace } from './gc-race-lanes.ts';
 import { pastGrace, raceTrigger } from './gc-races.ts';
 import { expectIndex } from './referrers.ts';
 import { defineChecks } from './types.ts';
@@ -40,26 +38,17 @@ const MAX_LISTINGS_PER_LANE = 5_000;
 const MAX_LISTING_MS = 120_000;
 /** The lanes stop this long after a collection started: on a registry holding many repositories its collection would otherwise wait for them. */
 const LIST_WINDOW_MS = 3_000;
-/** After a refused connection (an offline collection), a lane waits this long before it tries again. */
-const RETRY_MS = 50;
 const SBOM = 'application/vnd.touchstone.sbom.v1';
 
-interface Race {
-  label: string;
-  answered: number;
-  collecting: boolean;
-  stop: boolean;
-  failure: unknown;
-  until: number;
+interface Race extends LaneRace {
   listings: number;
-  unanswered: number;
 }
 
 /** One lane: lists the subject's referrers until told to stop; each answer must list exactly `referrer`. */
 async function lane(ctx: CheckContext, repo: string, subject: Content, referrer: Content, race: Race, deadline: number): Promise<void> {
   for (let n = 0; n < MAX_LISTINGS_PER_LANE && !race.stop && Date.now() < Math.min(deadline, race.until); n += 1) {
     const what = `${race.label}: GET /v2/${repo}/referrers/${subject.digest} while a collection deletes untagged manifests of the repository`;
-    try {
+    await laneRequest(race, async () => {
       const reply = await ctx.request('GET', `/v2/${repo}/referrers/${subject.digest}`);
       const listed = expectIndex(reply, what).map((descriptor) => descriptor.digest);
       if (listed.length !== 1 || listed[0] !== referrer.digest) {
@@ -67,16 +56,7 @@ async function lane(ctx: CheckContext, repo: string, subject: Content, referrer:
       }
       race.listings += 1;
       race.answered += 1;
-    } catch (error) {
-      if (error instanceof HarnessError && race.collecting) {
-        // Nothing answered while the registry collects: an offline collection, not a race.
-        race.unanswered += 1;
-        await sleep(RETRY_MS);
-        continue;
-      }
-      race.failure ??= error;
-      race.stop = true;
-    }
+    });
   }
 }
 
@@ -102,7 +82,7 @@ export default defineChecks([
       const referrer = artifactManifest(subject, SBOM);
       await ctx.pushManifest(repo, 'referrer', referrer);
 
-      const race: Race = { label: '', answered: 0, collecting: false, stop: false, failure: undefined, until: Infinity, listings: 0, unanswered: 0 };
+      const race: Race = { ...newRace(), listings: 0 };
       const deadline = Date.now() + MAX_LISTING_MS;
       for (let round = 1; round <= COLLECTIONS && race.unanswered === 0; round += 1) {
         const label = `collection ${round} of ${COLLECTIONS}`;
@@ -110,29 +90,8 @@ export default defineChecks([
         await inParallel(untagged, async (manifest) => {
           await ctx.pushManifest(repo, manifest.digest, manifest);
         });
-        Object.assign(race, { label, answered: 0, collecting: false, stop: false, until: Infinity });
-        const listing = inParallel(Array.from({ length: LANES }, (_, i) => i), () => lane(ctx, repo, subject, referrer, race, deadline), LANES);
-        let collected: unknown;
-        try {
-          while (!race.stop && race.answered < LISTINGS_BEFORE_COLLECTION && Date.now() < deadline) await sleep(2);
-          race.collecting = true;
-          race.until = Date.now() + LIST_WINDOW_MS;
-          collected = await collect.run().then(() => undefined, (error: unknown) => error);
-        } finally {
-          // The lanes stop whatever happened: the check leaves nothing running.
-          race.stop = true;
-          await listing;
-        }
-        if (race.failure !== undefined) throw race.failure;
-        if (collected !== undefined) throw collected;
-        if (race.unanswered > 0) break;
-        for (const manifest of [untagged[0], untagged[UNTAGGED - 1]] as Content[]) {
-          const reply = await ctx.request('GET', `/v2/${repo}/manifests/${manifest.digest}`, { headers: ACCEPT_MANIFESTS });
-          if (reply.status === 200) {
-            throw new CheckFailure(`${label}: untagged manifest ${repo}@${manifest.digest}, older than the grace period and reachable from nothing, is still served after the collection although the run declares that the registry reclaims untagged manifests: no listing raced its deletion`, reply.exchange);
-          }
-          expectStatus(reply, [404], `${label}: GET ${repo}@${manifest.digest} (untagged) after the collection`);
-        }
+        await raceRound(race, label, collect, () => lane(ctx, repo, subject, referrer, race, deadline), { lanes: LANES, warmUp: LISTINGS_BEFORE_COLLECTION, windowMs: LIST_WINDOW_MS, deadline });
+        if (race.unanswered === 0) await expectUntaggedGone(ctx, repo, [untagged[0], untagged[UNTAGGED - 1]] as Content[], label, 'listing');
       }
       if (race.unanswered > 0) {
         ctx.skip(`the registry answered no request while it collected (${race.unanswered} listings unanswered, ${race.listings} answered, none wrong): an offline collection, which no listing can race (docs/gc.md#locking)`);
