@@ -83,7 +83,7 @@ garbage collection
   --expect-gc-reclaims         unreferenced blobs past the grace period must be gone after GC
   --gc-reclaims-untagged       untagged manifests no tag reaches are reclaimed too
   --race-checks                also push and pull manifests, list referrers, upload and mount blobs while
-                               collections run (gc.race.*, about 70 s)
+                               collections run (gc.race.*, about 85 s)
 
 persistence
   --restart-command CMD        a shell command that restarts the registry on the same store and address

@@ -26,8 +26,9 @@ import gcRaces from './gc-races.ts';
 import gcRaceArrivals from './gc-race-arrivals.ts';
 import gcRaceReads from './gc-race-reads.ts';
 import gcRaceReferrers from './gc-race-referrers.ts';
+import gcRaceDeletes from './gc-race-deletes.ts';
 import { AUTH_CHECKS, EXPIRY_CHECK } from './auth.ts';
 import type { Check } from './types.ts';
 
 /** The auth checks come early, so that the expiry check, last, finds its token as old as the run. */
-export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...manifestSize, ...limits, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...addressing, ...contentTypes, ...errorEnvelope, ...persistence, ...gc, ...gcTiming, ...gcRaces, ...gcRaceArrivals, ...gcRaceReads, ...gcRaceReferrers, EXPIRY_CHECK];
+export const ALL_CHECKS: readonly Check[] = [...base, ...AUTH_CHECKS, ...existing, ...uploads, ...uploadsResume, ...uploadFraming, ...uploadIntegrity, ...blobs, ...mounts, ...manifests, ...manifestSize, ...limits, ...kinds, ...referrers, ...tags, ...catalog, ...deletes, ...validation, ...addressing, ...contentTypes, ...errorEnvelope, ...persistence, ...gc, ...gcTiming, ...gcRaces, ...gcRaceArrivals, ...gcRaceReads, ...gcRaceReferrers, ...gcRaceDeletes, EXPIRY_CHECK];
