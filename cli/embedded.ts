@@ -42,13 +42,17 @@ const EMBEDDED_RUNNING_HASHES = 8;
  */
 const EMBEDDED_SUMMARY_DESCRIPTORS = 64;
 
-/** What else differs from the registry `npm start` checks: deletes disabled (npm run mutants' no-delete pass). */
+/** What else differs from the registry `npm start` checks (npm run mutants' passes, mutants/passes.ts). */
 export interface EmbeddedOptions {
+  /** Deletes disabled (the no-tag-delete pass). */
   readonly deletes?: { readonly manifests: boolean; readonly tags: boolean; readonly blobs: boolean };
+  /** Told the store's directory before the registry starts (the slow-delete pass slows the deletes under it). */
+  readonly onStore?: (root: string) => void;
 }
 
 export async function startEmbeddedReference(faults: readonly FaultName[] = [], security?: EmbeddedSecurity, options: EmbeddedOptions = {}): Promise<EmbeddedTarget> {
   const store = await dir({ unsafeCleanup: true, prefix: 'touchstone-embedded-' });
+  options.onStore?.(store.path);
   const registryOptions: RegistryOptions = {
     root: store.path,
     gcGraceMs: DEFAULT_GC_GRACE_MS,

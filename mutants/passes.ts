@@ -13,7 +13,10 @@
  *   race       the race checks (gc.race.*, --race-checks) against a registry of their own, as a
  *              registry author runs them in CI: each collection there covers only what they push.
  *              Run last in the main pass, every collection would cover the hundreds of repositories
- *              the other checks left, and a race lasting a few seconds would miss its moment.
+ *              the other checks left, and a race lasting a few seconds would miss its moment;
+ *   slow-delete    gc.race.push-during-deletes against a registry whose deletes each take 20 ms
+ *              (mutants/slow-deletes.ts), as on object storage or a busy disk: there a push can land
+ *              while the collection deletes its layer, which on a fast disk lasts microseconds.
  *
  * The secure pass's files (a CA, certificates, a signing key, an htpasswd file and a policy) are
  * made once per file run in the state directory and reused by every mutant.
@@ -26,6 +29,7 @@ import type { Check } from '../conformance/checks/types.ts';
 import { startEmbeddedReference } from '../cli/embedded.ts';
 import { authOptions, makeSecureFiles, secureCheckArgs, type SecureFiles } from '../cli/secure-reference.ts';
 import { PROFILE } from './profile.ts';
+import { slowDeletes } from './slow-deletes.ts';
 
 /** The checks that judge the answer to a disabled tag delete (the others would call it a failure). */
 export const DISABLED_TAG_DELETE_CHECKS = ['deletes.tag.status', 'deletes.tag.disabled-code', 'validation.errors.every-answer'];
@@ -33,8 +37,11 @@ export const DISABLED_TAG_DELETE_CHECKS = ['deletes.tag.status', 'deletes.tag.di
 /** The checks of the race pass. */
 export const RACE_CHECKS = 'gc.race.';
 
+/** The check of the slow-delete pass. */
+export const SLOW_DELETE_CHECK = 'gc.race.push-during-deletes';
+
 export interface Pass {
-  readonly name: 'main' | 'secure' | 'no-tag-delete' | 'race';
+  readonly name: 'main' | 'secure' | 'no-tag-delete' | 'race' | 'slow-delete';
   /** `touchstone check` arguments (the URL is the embedded registry's). */
   readonly args: readonly string[];
   /** Its registry, started on first use. */
@@ -89,5 +96,11 @@ export async function passes(stateDir: string): Promise<Pass[]> {
       select: (check) => DISABLED_TAG_DELETE_CHECKS.includes(check.id),
     },
     { name: 'race', args: [...PROFILE, '--no-properties'], target: once(() => startEmbeddedReference()), select: (check) => check.id.startsWith(RACE_CHECKS) },
+    {
+      name: 'slow-delete',
+      args: [...PROFILE, '--no-properties'],
+      target: once(() => startEmbeddedReference([], undefined, { onStore: slowDeletes })),
+      select: (check) => check.id === SLOW_DELETE_CHECK,
+    },
   ];
 }
