@@ -46,7 +46,7 @@ const EMBEDDED_SUMMARY_DESCRIPTORS = 64;
 export interface EmbeddedOptions {
   /** Deletes disabled (the no-tag-delete pass). */
   readonly deletes?: { readonly manifests: boolean; readonly tags: boolean; readonly blobs: boolean };
-  /** Told the store's directory before the registry starts (the slow-delete pass slows the deletes under it). */
+  /** Told the store's directory before the registry starts (the slow-delete and short-write passes slow its deletes, shorten its writes). */
   readonly onStore?: (root: string) => void;
 }
 

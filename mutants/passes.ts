@@ -17,6 +17,10 @@
  *   slow-delete    gc.race.push-during-deletes against a registry whose deletes each take 20 ms
  *              (mutants/slow-deletes.ts), as on object storage or a busy disk: there a push can land
  *              while the collection deletes its layer, which on a fast disk lasts microseconds.
+ *   short-write    the upload checks (blobs.upload.*) against a registry whose writes each take at
+ *              most half of what they are given (mutants/short-writes.ts), as POSIX allows and a
+ *              disk near full or a network file system does: the only pass where a blob writer must
+ *              go on after a short write and hash only what was written.
  *
  * The secure pass's files (a CA, certificates, a signing key, an htpasswd file and a policy) are
  * made once per file run in the state directory and reused by every mutant.
@@ -29,6 +33,7 @@ import type { Check } from '../conformance/checks/types.ts';
 import { startEmbeddedReference } from '../cli/embedded.ts';
 import { authOptions, makeSecureFiles, secureCheckArgs, type SecureFiles } from '../cli/secure-reference.ts';
 import { PROFILE } from './profile.ts';
+import { shortWrites } from './short-writes.ts';
 import { slowDeletes } from './slow-deletes.ts';
 
 /** The checks that judge the answer to a disabled tag delete (the others would call it a failure). */
@@ -40,8 +45,11 @@ export const RACE_CHECKS = 'gc.race.';
 /** The check of the slow-delete pass. */
 export const SLOW_DELETE_CHECK = 'gc.race.push-during-deletes';
 
+/** The checks of the short-write pass. */
+export const SHORT_WRITE_CHECKS = 'blobs.upload.';
+
 export interface Pass {
-  readonly name: 'main' | 'secure' | 'no-tag-delete' | 'race' | 'slow-delete';
+  readonly name: 'main' | 'secure' | 'no-tag-delete' | 'race' | 'slow-delete' | 'short-write';
   /** `touchstone check` arguments (the URL is the embedded registry's). */
   readonly args: readonly string[];
   /** Its registry, started on first use. */
@@ -101,6 +109,12 @@ export async function passes(stateDir: string): Promise<Pass[]> {
       args: [...PROFILE, '--no-properties'],
       target: once(() => startEmbeddedReference([], undefined, { onStore: slowDeletes })),
       select: (check) => check.id === SLOW_DELETE_CHECK,
+    },
+    {
+      name: 'short-write',
+      args: [...PROFILE, '--no-properties'],
+      target: once(() => startEmbeddedReference([], undefined, { onStore: shortWrites })),
+      select: (check) => check.id.startsWith(SHORT_WRITE_CHECKS),
     },
   ];
 }

@@ -101,7 +101,7 @@ t.test('the table counts each status, leaves equivalent and allowed mutants out 
 });
 
 t.test('the passes: the main pass keeps check ids, the others name theirs; each pass selects checks that exist', async (t) => {
-  const { DISABLED_TAG_DELETE_CHECKS, RACE_CHECKS, SLOW_DELETE_CHECK, partId } = await import('../../mutants/passes.ts');
+  const { DISABLED_TAG_DELETE_CHECKS, RACE_CHECKS, SHORT_WRITE_CHECKS, SLOW_DELETE_CHECK, partId } = await import('../../mutants/passes.ts');
   const { ALL_CHECKS } = await import('../../conformance/checks/index.ts');
   t.equal(partId('main', 'tags.list.all'), 'tags.list.all');
   t.equal(partId('secure', 'auth.token.expired'), 'secure:auth.token.expired');
@@ -111,6 +111,7 @@ t.test('the passes: the main pass keeps check ids, the others name theirs; each 
   t.ok(ALL_CHECKS.filter((check) => check.id.startsWith(RACE_CHECKS)).length >= 3, 'the race pass has the race checks to run');
   t.ok(ALL_CHECKS.some((check) => check.id === SLOW_DELETE_CHECK), 'the slow-delete pass has its check to run');
   t.equal(partId('slow-delete', SLOW_DELETE_CHECK), `slow-delete:${SLOW_DELETE_CHECK}`);
+  t.ok(ALL_CHECKS.filter((check) => check.id.startsWith(SHORT_WRITE_CHECKS)).length >= 20, 'the short-write pass has the upload checks to run');
 });
 
 t.test('checks of the mutated file\'s areas run first, but the check that judges every answer stays behind those it followed', async (t) => {
