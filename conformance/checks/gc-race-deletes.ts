@@ -109,8 +109,13 @@ export default defineChecks([
         const label = `round ${round} of ${ROUNDS}`;
         const layers = await uploadLayers(ctx, repo);
         const collecting = collect.run();
-        const outcomes = await Promise.all(layers.map((layer, i) => aimedPush(ctx, repo, config, layer, `deletes-${round}-${i}`, Math.random() * spreadMs, label))).finally(() => collecting.catch(() => undefined));
+        // Every push and the collection end before the verdict, whatever happened.
+        const settled = await Promise.allSettled(layers.map((layer, i) => aimedPush(ctx, repo, config, layer, `deletes-${round}-${i}`, Math.random() * spreadMs, label)));
         await collecting;
+        const outcomes = settled.map((result) => {
+          if (result.status === 'rejected') throw result.reason;
+          return result.value;
+        });
         for (const outcome of outcomes) {
           totals[outcome.status] += 1;
           await judge(ctx, repo, outcome, label);
