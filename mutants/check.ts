@@ -34,7 +34,7 @@ const RANK = { pass: 0, skip: 1, warn: 2, fail: 3 } as const;
 
 const stateDir = process.env.TOUCHSTONE_MUTANTS_STATE;
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
-const deadlineMs = Number(process.env.TOUCHSTONE_MUTANTS_DEADLINE_S ?? 180) * 1000;
+const deadlineMs = Number(process.env.TOUCHSTONE_MUTANTS_DEADLINE_S ?? 360) * 1000;
 
 /** A harness error: the registry left a request unanswered (the client's timeout) is a hang, else an error. */
 function failure(message: string): string {
