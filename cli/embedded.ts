@@ -34,18 +34,13 @@ const EMBEDDED_TAGS_PAGE = 10;
  * registry hashes the session's file instead, a path every run then exercises.
  */
 const EMBEDDED_RUNNING_HASHES = 8;
-/**
- * Manifest summaries the embedded registry keeps, in descriptors: a few dozen manifests' worth, so
- * a referrers listing over a repository of hundreds of manifests reads most of them from disk, as
- * it does on a registry whose cache is cold, and gc.race.referrers-during-collection meets the
- * manifests a collection deletes under it.
- */
-const EMBEDDED_SUMMARY_DESCRIPTORS = 64;
 
 /** What else differs from the registry `npm start` checks (npm run mutants' passes, mutants/passes.ts). */
 export interface EmbeddedOptions {
   /** Deletes disabled (the no-tag-delete pass). */
   readonly deletes?: { readonly manifests: boolean; readonly tags: boolean; readonly blobs: boolean };
+  /** Manifest summaries kept in memory, in descriptors (the race pass keeps few). */
+  readonly summaryDescriptors?: number;
   /** Told the store's directory before the registry starts (the slow-delete and short-write passes slow its deletes, shorten its writes). */
   readonly onStore?: (root: string) => void;
 }
@@ -60,7 +55,7 @@ export async function startEmbeddedReference(faults: readonly FaultName[] = [], 
     autoMount: true,
     tagsPageSize: EMBEDDED_TAGS_PAGE,
     runningHashes: EMBEDDED_RUNNING_HASHES,
-    summaryDescriptors: EMBEDDED_SUMMARY_DESCRIPTORS,
+    ...(options.summaryDescriptors === undefined ? {} : { summaryDescriptors: options.summaryDescriptors }),
     log: () => undefined,
     faults,
     ...(options.deletes === undefined ? {} : { deletes: options.deletes }),

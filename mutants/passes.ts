@@ -12,6 +12,9 @@
  *              405 Method Not Allowed") and to the code UNSUPPORTED meet that answer;
  *   race       the race checks (gc.race.*, --race-checks) against a registry of their own, as a
  *              registry author runs them in CI: each collection there covers only what they push.
+ *              It keeps a cache of only 64 descriptors of manifest summaries, so a referrers listing
+ *              over hundreds of manifests reads them from disk, as a registry whose cache is cold
+ *              does, and gc.race.referrers-during-collection meets those a collection deletes.
  *              Run last in the main pass, every collection would cover the hundreds of repositories
  *              the other checks left, and a race lasting a few seconds would miss its moment;
  *   slow-delete    gc.race.push-during-deletes against a registry whose deletes each take 20 ms
@@ -41,6 +44,9 @@ export const DISABLED_TAG_DELETE_CHECKS = ['deletes.tag.status', 'deletes.tag.di
 
 /** The checks of the race pass. */
 export const RACE_CHECKS = 'gc.race.';
+
+/** Manifest summaries the race pass's registry keeps, in descriptors: a few dozen manifests' worth. */
+export const RACE_SUMMARY_DESCRIPTORS = 64;
 
 /** The check of the slow-delete pass. */
 export const SLOW_DELETE_CHECK = 'gc.race.push-during-deletes';
@@ -103,7 +109,12 @@ export async function passes(stateDir: string): Promise<Pass[]> {
       target: once(() => startEmbeddedReference([], undefined, { deletes: { manifests: true, tags: false, blobs: true } })),
       select: (check) => DISABLED_TAG_DELETE_CHECKS.includes(check.id),
     },
-    { name: 'race', args: [...PROFILE, '--no-properties'], target: once(() => startEmbeddedReference()), select: (check) => check.id.startsWith(RACE_CHECKS) },
+    {
+      name: 'race',
+      args: [...PROFILE, '--no-properties'],
+      target: once(() => startEmbeddedReference([], undefined, { summaryDescriptors: RACE_SUMMARY_DESCRIPTORS })),
+      select: (check) => check.id.startsWith(RACE_CHECKS),
+    },
     {
       name: 'slow-delete',
       args: [...PROFILE, '--no-properties'],

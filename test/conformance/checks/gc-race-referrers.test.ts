@@ -1,7 +1,7 @@
 /**
  * gc.race.referrers-during-collection (conformance/checks/gc-race-referrers.ts) against the
  * reference registry with a one-hour grace period, untagged manifests reclaimed and a small cache
- * of manifest summaries (as the embedded registry keeps), collected through its admin endpoint: it
+ * of manifest summaries (as npm run mutants' race pass keeps), collected through its admin endpoint: it
  * passes; it fails against the reference with its store broken by hand as the mutant of
  * ManifestStore.summary that revealed it breaks it (a manifest deleted under a listing made the
  * listing answer 404), and against a registry that keeps untagged manifests although the run
