@@ -99,7 +99,14 @@ t.test('a release that drops a newer map of pins fails it', async (t) => {
     };
   });
   breakPins(t, 'claim', () => (name: string, digest: string) => !held.get(name)?.has(digest));
-  const result = await run(t);
+  // The pins are lost only when an index push ends between other pushes' pins and the collection's
+  // look at them: a matter of chance, which a loaded machine makes rarer (one run of three missed
+  // it under two busy cores). The check is run up to four times; it must fail in one of them.
+  let result: Result | undefined;
+  for (let attempt = 1; attempt <= 4 && result?.status !== 'fail'; attempt += 1) {
+    result = await run(t);
+    t.comment(`attempt ${attempt}: ${result?.status}`);
+  }
   t.equal(result?.status, 'fail', result?.message ?? '');
   t.match(result?.message, /is gone: the collection deleted a blob the push had checked/);
 });
