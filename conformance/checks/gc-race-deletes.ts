@@ -16,12 +16,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure, HarnessError } from '../client/errors.ts';
-import { expectCodeIfJson, expectStatus } from '../client/expect.ts';
+import { expectStatus } from '../client/expect.ts';
 import { imageConfig, imageManifest, randomBlob, type Content } from '../content.ts';
 import { inParallel } from '../model/probe.ts';
 import type { CheckContext } from './context.ts';
 import { collection, gcRule, seconds, type Collection } from './gc.ts';
-import { pastGrace, raceTrigger, upload } from './gc-races.ts';
+import { expectBlobUnknown, pastGrace, raceTrigger, upload } from './gc-races.ts';
 import { defineChecks } from './types.ts';
 
 /** Old unreferenced blobs per collection, and pushes aimed at them: each push has about one chance in LAYERS to land in its blob's delete. */
@@ -62,8 +62,7 @@ async function aimedPush(ctx: CheckContext, repo: string, config: Content, layer
     throw error;
   }
   if (reply.status === 201) return { layer, tag, status: 'pushed' };
-  expectStatus(reply, [400, 404], what);
-  expectCodeIfJson(reply, ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'], what);
+  expectBlobUnknown(reply, what);
   return { layer, tag, status: 'refused' };
 }
 

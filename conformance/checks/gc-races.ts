@@ -24,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure, HarnessError } from '../client/errors.ts';
 import { expectCodeIfJson, expectStatus } from '../client/expect.ts';
 import { ACCEPT_MANIFESTS } from '../client/headers.ts';
+import type { Reply } from '../client/registry-client.ts';
 import { imageConfig, imageIndex, imageManifest, randomBlob, type Content } from '../content.ts';
 import { advanceFor } from '../model/collect.ts';
 import { inParallel } from '../model/probe.ts';
@@ -85,6 +86,12 @@ export function pastGrace(ctx: CheckContext, trigger: GcTrigger): number {
   return trigger.canAdvance ? advanceFor(gc) : 0;
 }
 
+/** A manifest push refused because a blob it references is not there (§Pushing Manifests: MANIFEST_BLOB_UNKNOWN). */
+export function expectBlobUnknown(reply: Reply, what: string): void {
+  expectStatus(reply, [400, 404], what);
+  expectCodeIfJson(reply, ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'], what);
+}
+
 /** One round: fillers and the images' blobs uploaded, then the manifests pushed across a collection. */
 async function round(ctx: CheckContext, run: () => Promise<void>, label: string): Promise<{ pushed: number; refused: number; unanswered: number }> {
   const repo = ctx.repo('gc-race');
@@ -119,13 +126,11 @@ async function round(ctx: CheckContext, run: () => Promise<void>, label: string)
     ]).catch(offline);
     if (answers === undefined) return;
     const [reply, decoy] = answers;
-    expectStatus(decoy, [400, 404], `PUT a manifest of ${repo} that references a blob never uploaded, while a collection runs`);
-    expectCodeIfJson(decoy, ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'], `PUT a manifest of ${repo} that references a blob never uploaded`);
+    expectBlobUnknown(decoy, `PUT a manifest of ${repo} that references a blob never uploaded, while a collection runs`);
     if (reply.status === 201) pushed.push(image);
     else {
       // A blob the collection took first: refused, as a missing blob is (the client uploads it again).
-      expectStatus(reply, [400, 404], `PUT a manifest of ${repo} while a collection runs`);
-      expectCodeIfJson(reply, ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'], `PUT a manifest of ${repo} while a collection runs`);
+      expectBlobUnknown(reply, `PUT a manifest of ${repo} while a collection runs`);
       refused += 1;
       refusedImages.push(image);
     }
