@@ -3,16 +3,12 @@
  * under a store's directory writes at most half of what it is given (at least one byte), as POSIX
  * allows a write to do and as a disk near full, a file size limit or a network file system does.
  * A writer must go on with the rest and must count, and hash, only what was written
- * (reference/store/blob-writer.ts). It replaces node:fs/promises' open for this process (the
- * reference imports it by name; syncBuiltinESMExports updates those imports) so that the handles
- * it opens under a shortened store write short; every other file is left alone.
+ * (reference/store/blob-writer.ts). It replaces node:fs/promises' open for this process
+ * (mutants/store-fs.ts) so that the handles it opens under a shortened store write short; every
+ * other file is left alone.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
-
-const require = createRequire(import.meta.url);
-
-const shortened = new Set<string>();
+import { storeFs } from './store-fs.ts';
 
 /** The first half of the bytes of `buffers` (at least one byte when there is any). */
 export function firstHalf(buffers: readonly NodeJS.ArrayBufferView[]): Buffer[] {
@@ -28,20 +24,11 @@ export function firstHalf(buffers: readonly NodeJS.ArrayBufferView[]): Buffer[] 
 }
 
 /** From now on, writevs to files opened under `root` write at most half of their buffers. */
-export function shortWrites(root: string): void {
-  const fs = require('node:fs/promises') as typeof import('node:fs/promises');
-  if (shortened.size === 0) {
-    const open = fs.open;
-    fs.open = async (...args: Parameters<typeof open>): Promise<FileHandle> => {
-      const handle = await open(...args);
-      const file = String(args[0]);
-      if ([...shortened].some((dir) => file.startsWith(`${dir}/`))) {
-        const writev = handle.writev.bind(handle);
-        handle.writev = ((buffers: NodeJS.ArrayBufferView[], position?: number) => writev(firstHalf(buffers), position)) as typeof handle.writev;
-      }
-      return handle;
-    };
-    syncBuiltinESMExports();
+export const shortWrites = storeFs('open', (open, under) => async (...args: Parameters<typeof open>): Promise<FileHandle> => {
+  const handle = await open(...args);
+  if (under(args[0])) {
+    const writev = handle.writev.bind(handle);
+    handle.writev = ((buffers: NodeJS.ArrayBufferView[], position?: number) => writev(firstHalf(buffers), position)) as typeof handle.writev;
   }
-  shortened.add(root);
-}
+  return handle;
+});
